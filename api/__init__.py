@@ -1,0 +1,1 @@
+"""Delivery: the FastAPI app, settings, authentication, routers, web pages and the CLI."""

@@ -1,0 +1,38 @@
+"""The FastAPI application: ``/api/v1`` JSON API, ``/health``, later the web pages."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from api import errors
+from api.middleware import RequestContext
+from api.routers import registry, system
+from api.settings import Settings, get_settings
+from fleet.db import Database, make_engine
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = FastAPI(
+        title="slatrack",
+        version="0.1.0",
+        description="Service-level tracker for equipment fleets under government contracts.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
+    errors.install(app)
+    app.include_router(system.health_router, prefix=API_PREFIX)
+    app.include_router(system.health_router, include_in_schema=False)
+    app.include_router(system.router, prefix=API_PREFIX)
+    app.include_router(registry.router, prefix=API_PREFIX)
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,80 @@
+"""Request dependencies: the transaction (``SessionDep``) and the caller (``PrincipalDep``).
+
+The session dependency owns the transaction: it commits after the handler returns and before
+the response is sent (``scope="function"``), and rolls back on any exception, so a client that
+got a 2xx has a committed record and a failed request leaves nothing behind. Write methods begin
+with the write lock on SQLite (see :func:`fleet.db.write_bind`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.errors import Unauthenticated
+from fleet import identity
+from fleet.db import Database
+from fleet.principal import Principal
+
+log = logging.getLogger("slatrack.api")
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = get_db(request).session(write=request.method not in READ_METHODS)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("missing API key: send Authorization: Bearer <token>")
+    auth = identity.principal_for_token(session, token.strip())
+    if auth is None:
+        raise Unauthenticated("invalid or revoked API key")
+    principal = auth.principal
+    if auth.stale:
+        _touch(get_db(request), principal.id)
+    request.state.principal = principal
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(principal.id)
+    return principal
+
+
+def _touch(db: Database, key_id: str) -> None:
+    try:
+        with db.transaction(write=True) as s:
+            identity.touch_key(s, key_id)
+    except Exception:  # bookkeeping must never fail a request
+        log.warning("could not record last use of key %s", key_id, exc_info=True)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def page_params(limit: int = 50, cursor: str | None = None) -> tuple[int, str | None]:
+    return limit, cursor
+
+
+PageDep = Annotated[tuple[int, str | None], Depends(page_params)]

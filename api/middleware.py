@@ -1,0 +1,92 @@
+"""ASGI middleware: a request id on every request (log lines, audit entries, error bodies and
+the ``X-Request-ID`` header), a cap on request body size, and security headers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fleet.audit import request_id_var
+
+log = logging.getLogger("slatrack.access")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy",
+     b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+     b"frame-ancestors 'none'; form-action 'self'"),
+]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _error(status: int, code: str, message: str, rid: str) -> tuple[Message, Message]:
+    body = json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
+    start: Message = {"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", rid.encode())]}
+    return start, {"type": "http.response.body", "body": body}
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        rid = given if _SAFE_ID.match(given) else secrets.token_hex(8)
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status_holder: dict[str, Any] = {}
+        try:
+            length = headers.get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+                for m in _error(413, "payload_too_large", f"request body over {self.max_body_bytes} bytes", rid):
+                    await send(m)
+                return
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body_bytes:
+                        raise BodyTooLarge()
+                return message
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    status_holder["status"] = message["status"]
+                    extra = [(b"x-request-id", rid.encode()), *SECURITY_HEADERS]
+                    present = {k.lower() for k, _ in message.get("headers", [])}
+                    message["headers"] = list(message.get("headers", [])) + [
+                        (k, v) for k, v in extra if k not in present]
+                await send(message)
+
+            try:
+                await self.app(scope, limited_receive, send_with_headers)
+            except BodyTooLarge:
+                if "status" not in status_holder:
+                    for m in _error(413, "payload_too_large", f"request body over {self.max_body_bytes} bytes", rid):
+                        await send(m)
+        finally:
+            log.info("%s %s %s %.1fms rid=%s", scope.get("method"), scope.get("path"),
+                     status_holder.get("status", "-"), (time.perf_counter() - started) * 1000, rid)
+            request_id_var.reset(token)

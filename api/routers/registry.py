@@ -1,0 +1,104 @@
+"""Registry endpoints: thin handlers over :mod:`fleet.registry`."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import PageDep, PrincipalDep, SessionDep
+from fleet import registry
+from fleet.schemas.registry import (
+    AgencyIn,
+    AgencyOut,
+    CalendarIn,
+    CalendarOut,
+    ContractIn,
+    ContractOut,
+    SlaPolicyIn,
+    SlaPolicyOut,
+    UnitIn,
+    UnitOut,
+)
+
+router = APIRouter(tags=["registry"])
+T = TypeVar("T")
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+@router.post("/agencies", status_code=201, response_model=AgencyOut)
+def create_agency(body: AgencyIn, session: SessionDep, principal: PrincipalDep) -> object:
+    return registry.create_agency(session, principal, body)
+
+
+@router.get("/agencies", response_model=PageOut[AgencyOut])
+def list_agencies(session: SessionDep, principal: PrincipalDep, page: PageDep) -> object:
+    return registry.list_agencies(session, principal, limit=page[0], cursor=page[1])
+
+
+@router.get("/agencies/{agency_id}", response_model=AgencyOut)
+def get_agency(agency_id: str, session: SessionDep, principal: PrincipalDep) -> object:
+    return registry.get_agency(session, principal, agency_id)
+
+
+@router.post("/calendars", status_code=201, response_model=CalendarOut)
+def create_calendar(body: CalendarIn, session: SessionDep, principal: PrincipalDep) -> object:
+    return registry.create_calendar(session, principal, body)
+
+
+@router.get("/calendars", response_model=PageOut[CalendarOut])
+def list_calendars(session: SessionDep, principal: PrincipalDep, page: PageDep) -> object:
+    return registry.list_calendars(session, principal, limit=page[0], cursor=page[1])
+
+
+@router.get("/calendars/{calendar_id}", response_model=CalendarOut)
+def get_calendar(calendar_id: str, session: SessionDep, principal: PrincipalDep) -> object:
+    return registry.get_calendar(session, principal, calendar_id)
+
+
+@router.post("/contracts", status_code=201, response_model=ContractOut)
+def create_contract(body: ContractIn, session: SessionDep, principal: PrincipalDep) -> ContractOut:
+    return registry.contract_out(session, registry.create_contract(session, principal, body))
+
+
+@router.get("/contracts", response_model=PageOut[ContractOut])
+def list_contracts(session: SessionDep, principal: PrincipalDep, page: PageDep,
+                   agency_id: str | None = None) -> object:
+    found = registry.list_contracts(session, principal, limit=page[0], cursor=page[1], agency_id=agency_id)
+    return {"items": [registry.contract_out(session, c) for c in found.items], "next_cursor": found.next_cursor}
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractOut)
+def get_contract(contract_id: str, session: SessionDep, principal: PrincipalDep) -> ContractOut:
+    return registry.contract_out(session, registry.get_contract(session, principal, contract_id))
+
+
+@router.post("/contracts/{contract_id}/sla-policies", status_code=201, response_model=SlaPolicyOut)
+def add_sla_policy(contract_id: str, body: SlaPolicyIn, session: SessionDep, principal: PrincipalDep) -> SlaPolicyOut:
+    return registry.policy_out(registry.add_sla_policy(session, principal, contract_id, body))
+
+
+@router.get("/contracts/{contract_id}/sla-policies", response_model=list[SlaPolicyOut])
+def list_sla_policies(contract_id: str, session: SessionDep, principal: PrincipalDep) -> list[SlaPolicyOut]:
+    contract = registry.get_contract(session, principal, contract_id)
+    return [registry.policy_out(p) for p in registry.policies(session, contract.id)]
+
+
+@router.post("/units", status_code=201, response_model=UnitOut)
+def create_unit(body: UnitIn, session: SessionDep, principal: PrincipalDep) -> object:
+    return registry.create_unit(session, principal, body)
+
+
+@router.get("/units", response_model=PageOut[UnitOut])
+def list_units(session: SessionDep, principal: PrincipalDep, page: PageDep, contract_id: str | None = None) -> object:
+    return registry.list_units(session, principal, limit=page[0], cursor=page[1], contract_id=contract_id)
+
+
+@router.get("/units/{unit_id}", response_model=UnitOut)
+def get_unit(unit_id: str, session: SessionDep, principal: PrincipalDep) -> object:
+    return registry.get_unit(session, principal, unit_id)

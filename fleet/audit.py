@@ -1,0 +1,150 @@
+"""The audit ledger: every write appends an entry in the same transaction.
+
+``hash = sha256(prev_hash + canonical_json(entry))`` where the entry is every column but ``hash``.
+Appends lock the single ``audit_head`` row (``SELECT … FOR UPDATE`` on PostgreSQL; the write
+lock that ``BEGIN IMMEDIATE`` takes on SQLite), so concurrent writers queue and the chain never
+forks. :func:`verify` walks the chain and names the first entry that was changed, deleted or
+reordered; the head row also catches a deleted tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from fleet.canonical import canonical_json, iso_utc, sha256_hex, to_jsonable
+from fleet.db import utcnow
+from fleet.models import AuditEntry, AuditHead
+from fleet.principal import Principal
+
+GENESIS = "0" * 64
+request_id_var: ContextVar[str | None] = ContextVar("slatrack_request_id", default=None)
+
+
+def snapshot(obj: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The column values of an ORM object as canonical-JSON-ready data (for before/after)."""
+    mapper = inspect(obj).mapper
+    return {
+        attr.key: to_jsonable(getattr(obj, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in exclude and attr.key not in ("pdf", "password_hash", "token_hash")
+    }
+
+
+def _entry_payload(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "recorded_at": iso_utc(e.recorded_at),
+        "actor": e.actor,
+        "role": e.role,
+        "action": e.action,
+        "entity_type": e.entity_type,
+        "entity_id": e.entity_id,
+        "agency_id": e.agency_id,
+        "before": e.before,
+        "after": e.after,
+        "reason": e.reason,
+        "request_id": e.request_id,
+        "prev_hash": e.prev_hash,
+    }
+
+
+def entry_hash(e: AuditEntry) -> str:
+    return sha256_hex(e.prev_hash.encode() + canonical_json(_entry_payload(e)))
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    agency_id: str | None,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain (flushes; the caller's transaction commits)."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        recorded_at=utcnow(),
+        actor=principal.actor,
+        role=principal.role,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        agency_id=agency_id,
+        before=to_jsonable(before),
+        after=to_jsonable(after),
+        reason=reason,
+        request_id=request_id_var.get(),
+        prev_hash=head.hash,
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    ok: bool
+    entries: int
+    head: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+
+def _walk(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify(session: Session) -> ChainCheck:
+    """Walk the whole chain; stop at the first entry that does not check out."""
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    for e in _walk(session):
+        problem = None
+        if e.seq != expected_seq:
+            problem = f"entry {expected_seq} is missing (next present is {e.seq}): deleted or reordered"
+        elif e.prev_hash != prev_hash:
+            problem = f"entry {e.seq} does not link to entry {e.seq - 1}: an entry was deleted or reordered"
+        elif entry_hash(e) != e.hash:
+            problem = f"entry {e.seq} ({e.action} {e.entity_type} {e.entity_id}) was altered: its hash does not match"
+        if problem:
+            return ChainCheck(False, count, prev_hash, expected_seq, problem)
+        prev_hash, expected_seq, count = e.hash, e.seq + 1, count + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != count or head.hash != prev_hash):
+        return ChainCheck(
+            False, count, prev_hash, count + 1,
+            f"the chain ends at entry {count} but the head records {head.seq}: entries were deleted from the end",
+        )
+    return ChainCheck(True, count, prev_hash)
+
+
+def head_as_of(session: Session, as_of: datetime) -> str:
+    """The chain head as the record stood at ``as_of`` (for reproducible reports)."""
+    h = session.scalars(
+        select(AuditEntry.hash).where(AuditEntry.recorded_at <= as_of).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return h or GENESIS

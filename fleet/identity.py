@@ -1,0 +1,137 @@
+"""API keys and web users.
+
+Keys are random (``slt_`` + 256 bits), shown once; only their SHA-256 is stored, so a database
+leak yields no usable key. ``last_used_at`` is bookkeeping, not a business fact: it is updated at
+most once a minute and not audited. Passwords are argon2id hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fleet import audit
+from fleet.db import utcnow
+from fleet.errors import Conflict, Invalid, NotFound
+from fleet.models import Agency, ApiKey, User
+from fleet.pagination import Page, paginate
+from fleet.principal import ROLES, Principal, Role
+
+TOKEN_PREFIX = "slt_"
+_hasher = PasswordHasher()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _resolve_agency(session: Session, role: str, agency_code: str | None) -> str | None:
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; choose one of {', '.join(ROLES)}", code="invalid_role")
+    if role == "agency" and not agency_code:
+        raise Invalid("the agency role needs an agency (--agency CODE)", code="agency_required")
+    if role not in ("agency", "telemetry") and agency_code:
+        raise Invalid(f"the {role} role is not tied to an agency; drop --agency", code="invalid_agency")
+    if agency_code is None:
+        return None
+    agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+    if agency_id is None:
+        raise NotFound(f"agency {agency_code} not found")
+    return agency_id
+
+
+def create_key(session: Session, principal: Principal, *, role: str, name: str,
+               agency_code: str | None = None) -> tuple[ApiKey, str]:
+    """Create a key; returns the row and the token (the only time the token exists in clear)."""
+    principal.require("identity.manage")
+    agency_id = _resolve_agency(session, role, agency_code)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(name=name, role=role, agency_id=agency_id, prefix=token[:12], token_hash=_token_hash(token))
+    session.add(key)
+    session.flush()
+    audit.record(session, principal, action="api_key.create", entity_type="api_key", entity_id=key.id,
+                 agency_id=agency_id, after=audit.snapshot(key))
+    return key, token
+
+
+def revoke_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
+    principal.require("identity.manage")
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"api key {key_id} not found")
+    if key.revoked_at is None:
+        before = audit.snapshot(key)
+        key.revoked_at = utcnow()
+        session.flush()
+        audit.record(session, principal, action="api_key.revoke", entity_type="api_key", entity_id=key.id,
+                     agency_id=key.agency_id, before=before, after=audit.snapshot(key))
+    return key
+
+
+def list_keys(session: Session, principal: Principal, *, limit: int = 500, cursor: str | None = None) -> Page[ApiKey]:
+    principal.require("identity.manage")
+    return paginate(session, select(ApiKey), ApiKey.id, limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class KeyAuth:
+    principal: Principal
+    stale: bool  # last_used_at is older than a minute: the caller should touch_key()
+
+
+def principal_for_token(session: Session, token: str) -> KeyAuth | None:
+    """The principal a bearer token stands for, or None (unknown or revoked). Reads only."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    key = session.scalars(select(ApiKey).where(ApiKey.token_hash == _token_hash(token))).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    principal = Principal(id=key.id, name=key.name, role=key.role, agency_id=key.agency_id,  # type: ignore[arg-type]
+                          kind="key")
+    stale = key.last_used_at is None or utcnow() - key.last_used_at > timedelta(minutes=1)
+    return KeyAuth(principal, stale)
+
+
+def touch_key(session: Session, key_id: str) -> None:
+    """Record that a key was used (bookkeeping, in its own short transaction)."""
+    session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
+
+
+def create_user(session: Session, principal: Principal, *, role: str, username: str, password: str,
+                agency_code: str | None = None) -> User:
+    principal.require("identity.manage")
+    agency_id = _resolve_agency(session, role, agency_code)
+    if len(password) < 8:
+        raise Invalid("the password must have at least 8 characters", code="weak_password")
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"a user named {username!r} already exists", code="duplicate_user")
+    user = User(username=username, password_hash=_hasher.hash(password), role=role, agency_id=agency_id)
+    session.add(user)
+    session.flush()
+    audit.record(session, principal, action="user.create", entity_type="user", entity_id=user.id,
+                 agency_id=agency_id, after=audit.snapshot(user))
+    return user
+
+
+def principal_for_login(session: Session, username: str, password: str) -> Principal | None:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None or user.disabled_at is not None:
+        _hasher.hash(password)  # same cost either way: no user enumeration by timing
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return principal_for_user(user)
+
+
+def principal_for_user(user: User) -> Principal:
+    role: Role = user.role  # type: ignore[assignment]
+    return Principal(id=user.id, name=user.username, role=role, agency_id=user.agency_id, kind="user")

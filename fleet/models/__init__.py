@@ -1,0 +1,31 @@
+"""ORM models. Every tenant-owned table carries ``agency_id`` (see :mod:`fleet.tenancy`)."""
+
+from fleet.models.audit import AuditEntry, AuditHead
+from fleet.models.identity import ApiKey, User
+from fleet.models.idempotency import IdempotencyRecord
+from fleet.models.registry import Agency, Calendar, Contract, SlaPolicy, SlaTarget, Unit
+from fleet.models.reports import Report
+from fleet.models.tickets import Rating, Ticket, TicketEvent, WorkLog, WorkLogPart
+from fleet.models.uptime import MaintenanceWindow, StatusEvent
+
+__all__ = [
+    "Agency",
+    "ApiKey",
+    "AuditEntry",
+    "AuditHead",
+    "Calendar",
+    "Contract",
+    "IdempotencyRecord",
+    "MaintenanceWindow",
+    "Rating",
+    "Report",
+    "SlaPolicy",
+    "SlaTarget",
+    "StatusEvent",
+    "Ticket",
+    "TicketEvent",
+    "Unit",
+    "User",
+    "WorkLog",
+    "WorkLogPart",
+]

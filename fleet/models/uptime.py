@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from fleet.db import Base, UTCDateTime, utcnow
+from fleet.models._common import IdMixin
+
+
+class StatusEvent(Base):
+    """A telemetry state change of a unit. ``event_id`` is the sender's, unique per unit, so a
+    retried batch is counted as duplicates and never stored twice.
+
+    Sized for billions of rows: a bigint key, and the ``(unit_id, occurred_at)`` index that every
+    availability query walks. On PostgreSQL the table is the one to partition by month of
+    ``occurred_at`` (README, "Scaling").
+    """
+
+    __tablename__ = "status_events"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "event_id"),
+        Index("ix_status_events_unit_occurred", "unit_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(36), index=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    event_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MaintenanceWindow(IdMixin, Base):
+    """Planned maintenance for one unit (``unit_id``) or a whole contract (``unit_id`` null)."""
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (Index("ix_maintenance_windows_contract_starts", "contract_id", "starts_at"),)
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"))
+    unit_id: Mapped[str | None] = mapped_column(ForeignKey("units.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,44 @@
+"""Cursor pagination: items ordered by id (UUIDv7, so by creation), the cursor is the last id."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from fleet.errors import Invalid
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Invalid("cursor is not one this server issued", code="invalid_cursor") from None
+
+
+def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int, cursor: str | None) -> Page[Any]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
+    if cursor:
+        stmt = stmt.where(id_column > decode_cursor(cursor))
+    rows = list(session.scalars(stmt.order_by(id_column).limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(str(getattr(rows[-1], "id"))) if more and rows else None)

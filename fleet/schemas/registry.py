@@ -1,0 +1,182 @@
+"""Registry shapes: agencies, calendars, contracts (with versioned SLA targets), units."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+
+from fleet.schemas.types import ClockKind, Day, Instant, Metric, Money, Name, Percent, Priority, StrictInput, TimeZone
+
+Code = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")]
+HHMM = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
+Weekday = Annotated[StrictStr, Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")]
+
+
+class AgencyIn(StrictInput):
+    code: Code
+    name: Name
+    timezone: TimeZone
+
+
+class AgencyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    code: str
+    name: str
+    timezone: str
+    created_at: datetime
+
+
+class CalendarIn(StrictInput):
+    name: Name
+    timezone: TimeZone
+    weekly_hours: dict[Weekday, list[tuple[HHMM, HHMM]]]
+    holiday_country: Annotated[StrictStr, Field(min_length=2, max_length=3)] | None = "US"
+    holiday_subdivision: Annotated[StrictStr, Field(min_length=1, max_length=10)] | None = None
+    closures: list[Day] = Field(default_factory=list)
+
+
+class CalendarOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    timezone: str
+    weekly_hours: dict[str, list[list[str]]]
+    holiday_country: str | None
+    holiday_subdivision: str | None
+    closures: list[str]
+    created_at: datetime
+
+
+class SlaTargetIn(StrictInput):
+    priority: Priority
+    metric: Metric
+    minutes: Annotated[StrictInt, Field(gt=0, le=525_600)]
+    clock: ClockKind
+
+
+class SlaTargetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    priority: str
+    metric: str
+    minutes: int
+    clock: str
+
+
+class ServiceCreditsIn(StrictInput):
+    """How the contract prices a miss. ``per_breach_amount``: owed for every breached SLA clock;
+    ``aql_miss_percent``: percent of the period's prorated contract value owed for each
+    (priority, metric) that misses the AQL; ``cap_percent``: ceiling on the period's credits as a
+    percent of the period's value."""
+
+    per_breach_amount: Money | None = None
+    aql_miss_percent: Percent | None = None
+    cap_percent: Percent | None = None
+
+
+def _unique_targets(targets: list[SlaTargetIn]) -> list[SlaTargetIn]:
+    seen: set[tuple[str, str]] = set()
+    for t in targets:
+        if (t.priority, t.metric) in seen:
+            raise ValueError(f"two targets for {t.priority} {t.metric}; give one per priority and metric")
+        seen.add((t.priority, t.metric))
+    return targets
+
+
+class ContractIn(StrictInput):
+    agency_id: StrictStr
+    number: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{1,63}$")]
+    title: Name
+    start_date: Day
+    end_date: Day
+    calendar_id: StrictStr
+    value: Money
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    point_of_contact: Name
+    aql_percent: Percent
+    availability_target_percent: Percent
+    exclude_scheduled_maintenance: StrictBool = True
+    pause_allowed: StrictBool = True
+    warning_percent: Annotated[StrictInt, Field(ge=1, le=99)] = 75
+    service_credits: ServiceCreditsIn | None = None
+    sla_targets: Annotated[list[SlaTargetIn], Field(min_length=1, max_length=16)]
+
+    @model_validator(mode="after")
+    def _check(self) -> ContractIn:
+        if self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        _unique_targets(self.sla_targets)
+        return self
+
+
+class SlaPolicyIn(StrictInput):
+    """A new version of a contract's targets, for tickets reported from ``effective_from`` on."""
+
+    effective_from: Instant
+    reason: Name
+    sla_targets: Annotated[list[SlaTargetIn], Field(min_length=1, max_length=16)]
+
+    @model_validator(mode="after")
+    def _check(self) -> SlaPolicyIn:
+        _unique_targets(self.sla_targets)
+        return self
+
+
+class SlaPolicyOut(BaseModel):
+    version: int
+    effective_from: datetime
+    reason: str | None
+    sla_targets: list[SlaTargetOut]
+
+
+class ServiceCreditsOut(BaseModel):
+    per_breach_amount: Decimal | None
+    aql_miss_percent: Decimal | None
+    cap_percent: Decimal | None
+
+
+class ContractOut(BaseModel):
+    id: str
+    agency_id: str
+    number: str
+    title: str
+    start_date: date
+    end_date: date
+    calendar_id: str
+    value: Decimal
+    currency: str
+    point_of_contact: str
+    aql_percent: Decimal
+    availability_target_percent: Decimal
+    exclude_scheduled_maintenance: bool
+    pause_allowed: bool
+    warning_percent: int
+    service_credits: ServiceCreditsOut
+    sla_policy_version: int
+    sla_targets: list[SlaTargetOut]
+    created_at: datetime
+
+
+class UnitIn(StrictInput):
+    contract_id: StrictStr
+    serial: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    model: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    site: Name
+    in_service_at: Instant
+    notes: Annotated[StrictStr, Field(max_length=2000)] | None = None
+
+
+class UnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    agency_id: str
+    contract_id: str
+    serial: str
+    model: str
+    site: str
+    in_service_at: datetime
+    notes: str | None
+    created_at: datetime

@@ -1,0 +1,74 @@
+"""Field types shared by every input schema."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+
+Priority = Literal["P1", "P2", "P3", "P4"]
+Metric = Literal["response", "on_site", "restore", "resolve"]
+ClockKind = Literal["24x7", "calendar"]
+
+
+class StrictInput(BaseModel):
+    """Base of every request body: strict types, unknown fields rejected."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 instant string with an offset, e.g. 2026-03-02T08:15:00Z")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 instant, e.g. 2026-03-02T08:15:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no UTC offset; add Z or +hh:mm")
+    return parsed
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date") from None
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("must be a number")
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not a number") from None
+    if not d.is_finite():
+        raise ValueError("must be a finite number")
+    return d
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/New_York") from None
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_instant)]
+Day = Annotated[date, BeforeValidator(_day)]
+TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
+Percent = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=100)]
+Money = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=Decimal("99999999999999.99"), decimal_places=2)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=300)]
