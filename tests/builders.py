@@ -73,3 +73,24 @@ def make_key(session: Session, role: str, *, agency: Agency | None = None, name:
     _, token = identity.create_key(session, SYSTEM, role=role, name=name,
                                    agency_code=agency.code if agency else None)
     return token
+
+
+# --- tickets (lead) ---------------------------------------------------------------------------
+def make_ticket(session: Session, *, unit: Unit | None = None, priority: str = "P2",
+                reported_at: datetime = datetime(2026, 3, 2, 14, 0, tzinfo=UTC), unit_down: bool = False,
+                summary: str = "Crawler stalls on the ramp"):  # type: ignore[no-untyped-def]
+    from fleet import tickets
+    from fleet.schemas.tickets import TicketIn
+
+    unit = unit or make_unit(session)
+    return tickets.create_ticket(session, SYSTEM, TicketIn(unit_id=unit.id, priority=priority, summary=summary,
+                                                           reported_at=reported_at, unit_down=unit_down))
+
+
+def add_event(session: Session, ticket, type: str, occurred_at: datetime, *,  # type: ignore[no-untyped-def]
+              reason: str | None = None, priority: str | None = None):
+    from fleet import tickets
+    from fleet.schemas.tickets import EventIn
+
+    return tickets.add_event(session, SYSTEM, ticket.id, EventIn(type=type, occurred_at=occurred_at, reason=reason,
+                                                                 priority=priority))

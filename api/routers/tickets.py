@@ -1,0 +1,82 @@
+"""Tickets and field work: thin handlers over :mod:`fleet.tickets`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import PageDep, PrincipalDep, SessionDep
+from api.idempotency import IdempotencyKey, respond
+from api.routers.registry import PageOut
+from fleet import tickets
+from fleet.schemas.tickets import (
+    CorrectionIn,
+    EventIn,
+    EventOut,
+    RatingIn,
+    RatingOut,
+    TicketDetailOut,
+    TicketIn,
+    TicketOut,
+    WorkLogIn,
+    WorkLogOut,
+)
+from fleet.schemas.types import Instant
+
+router = APIRouter(tags=["tickets"])
+
+
+@router.post("/tickets", status_code=201, response_model=TicketOut)
+def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
+                  ) -> JSONResponse:
+    return respond(session, principal, key, "POST /tickets", body,
+                   lambda: TicketOut.model_validate(tickets.create_ticket(session, principal, body)))
+
+
+@router.get("/tickets", response_model=PageOut[TicketOut])
+def list_tickets(
+    session: SessionDep, principal: PrincipalDep, page: PageDep,
+    contract_id: str | None = None, unit_id: str | None = None, status: str | None = None,
+    priority: str | None = None,
+    reported_from: Annotated[Instant | None, Query(description="reported at or after this instant")] = None,
+    reported_to: Annotated[Instant | None, Query(description="reported before this instant")] = None,
+) -> object:
+    filters = {"contract_id": contract_id, "unit_id": unit_id, "status": status, "priority": priority,
+               "reported_from": reported_from, "reported_to": reported_to}
+    return tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
+def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> TicketDetailOut:
+    return tickets.detail(session, principal, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)
+def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: PrincipalDep,
+              key: IdempotencyKey = None) -> JSONResponse:
+    return respond(session, principal, key, f"POST /tickets/{ticket_id}/events", body,
+                   lambda: EventOut.model_validate(tickets.add_event(session, principal, ticket_id, body)))
+
+
+@router.post("/tickets/{ticket_id}/corrections", status_code=201, response_model=EventOut)
+def correct_event(ticket_id: str, body: CorrectionIn, session: SessionDep, principal: PrincipalDep,
+                  key: IdempotencyKey = None) -> JSONResponse:
+    return respond(session, principal, key, f"POST /tickets/{ticket_id}/corrections", body,
+                   lambda: EventOut.model_validate(tickets.correct_event(session, principal, ticket_id, body)))
+
+
+@router.post("/tickets/{ticket_id}/work-logs", status_code=201, response_model=WorkLogOut)
+def add_work_log(ticket_id: str, body: WorkLogIn, session: SessionDep, principal: PrincipalDep,
+                 key: IdempotencyKey = None) -> JSONResponse:
+    def produce() -> WorkLogOut:
+        log = tickets.add_work_log(session, principal, ticket_id, body)
+        return next(w for w in tickets.work_logs_out(session, [log.ticket_id])[log.ticket_id] if w.id == log.id)
+
+    return respond(session, principal, key, f"POST /tickets/{ticket_id}/work-logs", body, produce)
+
+
+@router.post("/tickets/{ticket_id}/satisfaction", status_code=201, response_model=RatingOut)
+def rate(ticket_id: str, body: RatingIn, session: SessionDep, principal: PrincipalDep) -> RatingOut:
+    return RatingOut.model_validate(tickets.rate(session, principal, ticket_id, body))

@@ -1,0 +1,242 @@
+"""Ticket use cases: open, record events, correct, log work, rate, read the history.
+
+The ticket's ``status``, ``priority`` and milestone columns are a projection rebuilt from the
+effective timeline after every write (see :mod:`fleet.timeline`); figures never read them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fleet import audit, timeline
+from fleet.db import new_id, utcnow
+from fleet.errors import Conflict, Invalid, NotFound
+from fleet.models import Contract, Rating, Ticket, TicketEvent, Unit, WorkLog, WorkLogPart
+from fleet.pagination import Page, paginate
+from fleet.principal import Principal
+from fleet.schemas.tickets import (
+    CorrectionIn,
+    EventIn,
+    EventOut,
+    PartOut,
+    RatingIn,
+    RatingOut,
+    TicketDetailOut,
+    TicketIn,
+    TicketOut,
+    WorkLogIn,
+    WorkLogOut,
+)
+from fleet.tenancy import get_scoped, scoped
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def _not_in_future(when: datetime, field: str) -> None:
+    if when > utcnow() + FUTURE_TOLERANCE:
+        raise Invalid(f"{field} {when.isoformat()} is in the future", code="instant_in_future")
+
+
+def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Ticket:
+    principal.require("tickets.create")
+    unit = get_scoped(session, Unit, data.unit_id, principal, what="unit")
+    _not_in_future(data.reported_at, "reported_at")
+    if data.reported_at < unit.in_service_at:
+        raise Invalid("reported_at is before the unit entered service", code="before_in_service")
+    seq = session.execute(
+        update(Contract).where(Contract.id == unit.contract_id)
+        .values(ticket_seq=Contract.ticket_seq + 1).returning(Contract.ticket_seq, Contract.number)
+    ).one()
+    ticket = Ticket(
+        agency_id=unit.agency_id, contract_id=unit.contract_id, unit_id=unit.id, seq=seq[0],
+        number=f"{seq[1]}-{seq[0]:06d}", initial_priority=data.priority, priority=data.priority, status="open",
+        summary=data.summary, description=data.description, unit_down=data.unit_down,
+        reporter=data.reporter or principal.name, reported_at=data.reported_at, recorded_at=utcnow(),
+        created_by=principal.actor,
+    )
+    session.add(ticket)
+    session.flush()
+    audit.record(session, principal, action="ticket.create", entity_type="ticket", entity_id=ticket.id,
+                 agency_id=ticket.agency_id, after=audit.snapshot(ticket))
+    return ticket
+
+
+def get_ticket(session: Session, principal: Principal, ticket_id: str) -> Ticket:
+    principal.require("read")
+    return get_scoped(session, Ticket, ticket_id, principal, what="ticket")
+
+
+def fact(e: TicketEvent) -> timeline.Fact:
+    return timeline.Fact(id=e.id, type=e.type, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
+                         reason=e.reason, priority=e.priority, corrects_id=e.corrects_id, void=e.void)
+
+
+def facts_by_ticket(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[timeline.Fact]]:
+    """Every event of these tickets (originals and corrections), in one query per 500 tickets."""
+    out: dict[str, list[timeline.Fact]] = defaultdict(list)
+    for i in range(0, len(ticket_ids), 500):
+        chunk = ticket_ids[i:i + 500]
+        for e in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(chunk))):
+            out[e.ticket_id].append(fact(e))
+    return out
+
+
+def _events(session: Session, ticket: Ticket) -> list[TicketEvent]:
+    return list(session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                .order_by(TicketEvent.recorded_at, TicketEvent.id)).all())
+
+
+def _pause_allowed(session: Session, ticket: Ticket) -> bool:
+    return bool(session.scalar(select(Contract.pause_allowed).where(Contract.id == ticket.contract_id)))
+
+
+def _check_and_project(session: Session, ticket: Ticket, facts: list[timeline.Fact]) -> None:
+    """Replay the would-be timeline (raising on an impossible one) and refresh the projection."""
+    state = timeline.replay(ticket.reported_at, ticket.initial_priority, timeline.effective(facts),
+                            pause_allowed=_pause_allowed(session, ticket))
+    ticket.status, ticket.priority = state.status, state.priority
+    eff = timeline.effective(facts)
+    ticket.restored_at = _last(eff, "restored")
+    ticket.resolved_at = _last(eff, "resolved") if state.status in ("resolved", "closed") else None
+    ticket.closed_at = _last(eff, "closed") if state.status == "closed" else None
+
+
+def _last(facts: list[timeline.Fact], kind: str) -> datetime | None:
+    times = [f.occurred_at for f in facts if f.type == kind]
+    return times[-1] if times else None
+
+
+def add_event(session: Session, principal: Principal, ticket_id: str, data: EventIn) -> TicketEvent:
+    principal.require("tickets.events")
+    ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
+    _not_in_future(data.occurred_at, "occurred_at")
+    event = TicketEvent(agency_id=ticket.agency_id, ticket_id=ticket.id, type=data.type,
+                        occurred_at=data.occurred_at, recorded_at=utcnow(), actor=principal.actor,
+                        reason=data.reason, priority=data.priority, void=False)
+    event.id = new_id()
+    facts = [fact(e) for e in _events(session, ticket)] + [fact(event)]
+    before = audit.snapshot(ticket)
+    _check_and_project(session, ticket, facts)
+    session.add(event)
+    session.flush()
+    audit.record(session, principal, action=f"ticket.{data.type}", entity_type="ticket_event", entity_id=event.id,
+                 agency_id=ticket.agency_id, reason=data.reason,
+                 before={"ticket": before}, after={"event": audit.snapshot(event), "ticket": audit.snapshot(ticket)})
+    return event
+
+
+def correct_event(session: Session, principal: Principal, ticket_id: str, data: CorrectionIn) -> TicketEvent:
+    """Supersede a wrong event; the original stays in the record, marked superseded."""
+    principal.require("tickets.correct")
+    ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
+    events = _events(session, ticket)
+    target = next((e for e in events if e.id == data.event_id), None)
+    if target is None:
+        raise NotFound(f"event {data.event_id} not found on ticket {ticket.number}")
+    if target.type == "corrected":
+        raise Invalid("correct the original event, not a correction", code="invalid_correction")
+    if data.occurred_at is not None:
+        _not_in_future(data.occurred_at, "occurred_at")
+    correction = TicketEvent(id=new_id(), agency_id=ticket.agency_id, ticket_id=ticket.id, type="corrected",
+                             occurred_at=data.occurred_at or target.occurred_at, recorded_at=utcnow(),
+                             actor=principal.actor, reason=data.reason, corrects_id=target.id, void=data.void)
+    before = audit.snapshot(ticket)
+    _check_and_project(session, ticket, [fact(e) for e in events] + [fact(correction)])
+    session.add(correction)
+    session.flush()
+    audit.record(session, principal, action="ticket.correct", entity_type="ticket_event", entity_id=correction.id,
+                 agency_id=ticket.agency_id, reason=data.reason,
+                 before={"event": audit.snapshot(target), "ticket": before},
+                 after={"correction": audit.snapshot(correction), "ticket": audit.snapshot(ticket)})
+    return correction
+
+
+def add_work_log(session: Session, principal: Principal, ticket_id: str, data: WorkLogIn) -> WorkLog:
+    principal.require("worklogs.write")
+    ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
+    _not_in_future(data.ended_at, "ended_at")
+    if data.started_at < ticket.reported_at - timedelta(days=1):
+        raise Invalid("work started more than a day before the ticket was reported", code="work_before_ticket")
+    log = WorkLog(agency_id=ticket.agency_id, ticket_id=ticket.id, started_at=data.started_at,
+                  ended_at=data.ended_at, engineer=data.engineer, activity=data.activity, notes=data.notes,
+                  recorded_at=utcnow(), created_by=principal.actor)
+    session.add(log)
+    session.flush()
+    for p in data.parts:
+        session.add(WorkLogPart(work_log_id=log.id, part_number=p.part_number, quantity=p.quantity))
+    session.flush()
+    audit.record(session, principal, action="work_log.create", entity_type="work_log", entity_id=log.id,
+                 agency_id=ticket.agency_id,
+                 after={**audit.snapshot(log), "parts": [p.model_dump() for p in data.parts]})
+    return log
+
+
+def rate(session: Session, principal: Principal, ticket_id: str, data: RatingIn) -> Rating:
+    principal.require("ratings.write")
+    ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
+    if ticket.status not in ("resolved", "closed"):
+        raise Conflict("a ticket can be rated once it is resolved", code="not_resolved")
+    if session.scalar(select(Rating.id).where(Rating.ticket_id == ticket.id)):
+        raise Conflict("this ticket was already rated", code="already_rated")
+    rating = Rating(agency_id=ticket.agency_id, ticket_id=ticket.id, score=data.score, comment=data.comment,
+                    recorded_at=utcnow(), created_by=principal.actor)
+    session.add(rating)
+    session.flush()
+    audit.record(session, principal, action="ticket.rate", entity_type="rating", entity_id=rating.id,
+                 agency_id=ticket.agency_id, after=audit.snapshot(rating))
+    return rating
+
+
+def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[WorkLogOut]]:
+    logs = list(session.scalars(select(WorkLog).where(WorkLog.ticket_id.in_(ticket_ids))
+                                .order_by(WorkLog.started_at)).all())
+    parts: dict[str, list[PartOut]] = defaultdict(list)
+    if logs:
+        for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w.id for w in logs]))):
+            parts[p.work_log_id].append(PartOut.model_validate(p))
+    out: dict[str, list[WorkLogOut]] = defaultdict(list)
+    for w in logs:
+        out[w.ticket_id].append(WorkLogOut(
+            id=w.id, ticket_id=w.ticket_id, started_at=w.started_at, ended_at=w.ended_at,
+            minutes=round((w.ended_at - w.started_at).total_seconds() / 60, 2), engineer=w.engineer,
+            activity=w.activity, notes=w.notes, parts=parts[w.id], recorded_at=w.recorded_at))
+    return out
+
+
+def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDetailOut:
+    """The ticket with its full history: every event (superseded ones marked), work, rating."""
+    ticket = get_ticket(session, principal, ticket_id)
+    events = _events(session, ticket)
+    superseded_by: dict[str, str] = {}
+    for e in events:
+        if e.type == "corrected" and e.corrects_id:
+            superseded_by[e.corrects_id] = e.id
+    events_out = [EventOut.model_validate(e).model_copy(update={
+        "superseded": e.id in superseded_by, "superseded_by": superseded_by.get(e.id)}) for e in events]
+    logs = work_logs_out(session, [ticket.id])[ticket.id]
+    rating = session.scalars(select(Rating).where(Rating.ticket_id == ticket.id)).first()
+    return TicketDetailOut(
+        **TicketOut.model_validate(ticket).model_dump(),
+        events=events_out, work_logs=logs, rating=RatingOut.model_validate(rating) if rating else None,
+        work_minutes=round(sum(w.minutes for w in logs), 2),
+    )
+
+
+def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
+                 filters: dict[str, Any]) -> Page[Ticket]:
+    principal.require("read")
+    stmt = scoped(select(Ticket), Ticket, principal)
+    for column in ("contract_id", "unit_id", "status", "priority"):
+        if filters.get(column):
+            stmt = stmt.where(getattr(Ticket, column) == filters[column])
+    if filters.get("reported_from"):
+        stmt = stmt.where(Ticket.reported_at >= filters["reported_from"])
+    if filters.get("reported_to"):
+        stmt = stmt.where(Ticket.reported_at < filters["reported_to"])
+    return paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor)
