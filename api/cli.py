@@ -51,9 +51,8 @@ def domain_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except DomainError as exc:
-            lines = [exc.message] + [
-                f"  row {d['row']}, column {d['column']}: {d['message']}" for d in exc.details if "row" in d
-            ][:50]
+            rows = [f"  row {d['row']}, column {d['column']}: {d['message']}" for d in exc.details if "row" in d]
+            lines = [exc.message, *rows[:50]]
             fail("\n".join(lines))
 
     return wrapper  # type: ignore[return-value]

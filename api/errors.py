@@ -54,7 +54,7 @@ def _status_for(exc: DomainError) -> int:
         return 429
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 400
 
 

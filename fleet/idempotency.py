@@ -43,7 +43,9 @@ def _replay(record: IdempotencyRecord, scope: str, request_hash: str) -> Replay:
     return Replay(record.status_code, record.response)
 
 
-def claim(session: Session, *, principal_id: str, key: str, scope: str, request_hash: str) -> IdempotencyRecord | Replay:
+def claim(
+    session: Session, *, principal_id: str, key: str, scope: str, request_hash: str
+) -> IdempotencyRecord | Replay:
     if not 1 <= len(key) <= 255:
         raise Invalid("Idempotency-Key must be 1 to 255 characters", code="invalid_idempotency_key")
     found = _existing(session, principal_id, key)

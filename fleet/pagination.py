@@ -41,4 +41,4 @@ def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int,
     rows = list(session.scalars(stmt.order_by(id_column).limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, encode_cursor(str(getattr(rows[-1], "id"))) if more and rows else None)
+    return Page(rows, encode_cursor(str(rows[-1].id)) if more and rows else None)

@@ -7,6 +7,7 @@ audits each write, and flushes (the boundary commits).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -215,7 +216,8 @@ def get_contract(session: Session, principal: Principal, contract_id: str) -> Co
 
 def get_contract_by_number(session: Session, principal: Principal, number: str) -> Contract:
     principal.require("read")
-    found = session.scalars(scoped(select(Contract).where(Contract.number == number), Contract, principal)).first()
+    found: Contract | None = session.scalars(
+        scoped(select(Contract).where(Contract.number == number), Contract, principal)).first()
     if found is None:
         raise NotFound(f"contract {number} not found")
     return found

@@ -36,7 +36,7 @@ def scoped(stmt: Select[Any], model: Any, principal: Principal) -> Select[Any]:
 def get_scoped(session: Session, model: type[T], object_id: str, principal: Principal, *, what: str) -> T:
     """Load one object the principal may see, or raise :class:`NotFound`."""
     stmt = scoped(select(model).where(model.id == object_id), model, principal)  # type: ignore[attr-defined]
-    obj = session.scalars(stmt).first()
+    obj: T | None = session.scalars(stmt).first()
     if obj is None:
         raise NotFound(f"{what} {object_id} not found")
     return obj

@@ -61,9 +61,10 @@ def _parse_rows(reader: csv.DictReader[str], contract_id: str) -> tuple[list[tup
             errors.append({"row": index, "column": "", "message": "more cells than header columns"})
             continue
         try:
-            data = UnitIn(contract_id=contract_id, serial=values["serial"], model=values["model"],
-                          site=values["site"], in_service_at=values["in_service_at"],
-                          notes=values.get("notes") or None)
+            data = UnitIn.model_validate({
+                "contract_id": contract_id, "serial": values["serial"], "model": values["model"],
+                "site": values["site"], "in_service_at": values["in_service_at"],
+                "notes": values.get("notes") or None})
         except ValidationError as exc:
             for err in exc.errors():
                 column = str(err["loc"][0]) if err["loc"] else ""

@@ -1,8 +1,8 @@
 """ORM models. Every tenant-owned table carries ``agency_id`` (see :mod:`fleet.tenancy`)."""
 
 from fleet.models.audit import AuditEntry, AuditHead
-from fleet.models.identity import ApiKey, User
 from fleet.models.idempotency import IdempotencyRecord
+from fleet.models.identity import ApiKey, User
 from fleet.models.registry import Agency, Calendar, Contract, SlaPolicy, SlaTarget, Unit
 from fleet.models.reports import Report
 from fleet.models.tickets import Rating, Ticket, TicketEvent, WorkLog, WorkLogPart

@@ -5,8 +5,8 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from fleet.models._common import CreatedMixin, IdMixin
 from fleet.db import Base
+from fleet.models._common import CreatedMixin, IdMixin
 
 
 class IdempotencyRecord(IdMixin, CreatedMixin, Base):

@@ -6,10 +6,10 @@ Create Date: 2026-11-22 06:38:28.967290
 """
 from collections.abc import Sequence
 
-from alembic import op
 import sqlalchemy as sa
-import fleet.db
+from alembic import op
 
+import fleet.db
 
 revision: str = '0001'
 down_revision: str | None = None
