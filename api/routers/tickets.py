@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut
-from fleet import tickets
+from fleet import sla_service, tickets
+from fleet.schemas.sla import AtRiskOut
 from fleet.schemas.tickets import (
     CorrectionIn,
     EventIn,
@@ -35,14 +36,19 @@ def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, 
                    lambda: TicketOut.model_validate(tickets.create_ticket(session, principal, body)))
 
 
-@router.get("/tickets", response_model=PageOut[TicketOut])
+@router.get("/tickets", response_model=PageOut[TicketOut] | PageOut[AtRiskOut])
 def list_tickets(
     session: SessionDep, principal: PrincipalDep, page: PageDep,
     contract_id: str | None = None, unit_id: str | None = None, status: str | None = None,
     priority: str | None = None,
     reported_from: Annotated[Instant | None, Query(description="reported at or after this instant")] = None,
     reported_to: Annotated[Instant | None, Query(description="reported before this instant")] = None,
+    at_risk: Annotated[bool, Query(description="only open tickets with a clock past the warning threshold "
+                                               "or breached, soonest due first (one page)")] = False,
 ) -> object:
+    if at_risk:
+        return {"items": sla_service.at_risk(session, principal, contract_id=contract_id, limit=page[0]),
+                "next_cursor": None}
     filters = {"contract_id": contract_id, "unit_id": unit_id, "status": status, "priority": priority,
                "reported_from": reported_from, "reported_to": reported_to}
     return tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)

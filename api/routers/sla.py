@@ -1,0 +1,32 @@
+"""SLA clocks and compliance: thin handlers over :mod:`fleet.sla_service`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import PrincipalDep, SessionDep
+from fleet import sla_service
+from fleet.schemas.sla import ComplianceOut, TicketSlaOut
+from fleet.schemas.types import Day, Instant
+
+router = APIRouter(tags=["sla"])
+
+AtQuery = Annotated[Instant | None, Query(description="read the clocks at this instant (default: as_of)")]
+AsOfQuery = Annotated[Instant | None, Query(description="the record as it stood then (default: now)")]
+FromQuery = Annotated[Day, Query(alias="from", description="first day, in the contract calendar's zone")]
+ToQuery = Annotated[Day, Query(alias="to", description="day after the last (exclusive)")]
+
+
+@router.get("/tickets/{ticket_id}/sla", response_model=TicketSlaOut)
+def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDep, at: AtQuery = None,
+               as_of: AsOfQuery = None) -> TicketSlaOut:
+    return sla_service.ticket_sla(session, principal, ticket_id, at=at, as_of=as_of)
+
+
+@router.get("/contracts/{contract_id}/compliance", response_model=ComplianceOut)
+def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: FromQuery, to: ToQuery,
+               at: AtQuery = None, as_of: AsOfQuery = None) -> ComplianceOut:
+    return sla_service.contract_compliance(session, principal, contract_id, start_date=from_, end_date=to,
+                                           at=at, as_of=as_of)

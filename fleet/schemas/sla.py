@@ -1,0 +1,93 @@
+"""SLA clock and compliance shapes (API.md "Tickets and field work" and "Compliance")."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+
+class MetricClockOut(BaseModel):
+    metric: str
+    target_minutes: int
+    clock: str
+    elapsed_minutes: float
+    due_at: datetime | None
+    stopped_at: datetime | None
+    state: str
+    breached: bool
+    at_risk: bool
+    paused_minutes: float
+
+
+class TicketSlaOut(BaseModel):
+    ticket_id: str
+    number: str
+    priority: str
+    policy_version: int
+    at: datetime
+    as_of: datetime
+    metrics: list[MetricClockOut]
+
+
+class MetricComplianceOut(BaseModel):
+    priority: str
+    metric: str
+    target_minutes: int | None
+    total: int
+    met: int
+    breached: int
+    pending: int
+    not_applicable: int
+    percent_met: float | None
+    aql_percent: float
+    passed: bool | None
+
+
+class CreditLineOut(BaseModel):
+    reason: str
+    priority: str
+    metric: str
+    count: int
+    amount: Decimal
+
+
+class ServiceCreditsOut(BaseModel):
+    currency: str
+    period_value: Decimal
+    lines: list[CreditLineOut]
+    total: Decimal
+    capped: bool
+
+
+class ComplianceOut(BaseModel):
+    contract_id: str
+    contract_number: str
+    from_: date = Field(alias="from")
+    to: date
+    timezone: str
+    as_of: datetime
+    at: datetime
+    tickets: int
+    aql_percent: float
+    passed: bool | None
+    metrics: list[MetricComplianceOut]
+    service_credits: ServiceCreditsOut
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+
+class AtRiskOut(BaseModel):
+    ticket_id: str
+    number: str
+    unit_id: str
+    contract_id: str
+    priority: str
+    status: str
+    summary: str
+    metric: str
+    target_minutes: int
+    elapsed_minutes: float
+    due_at: datetime | None
+    percent_used: float

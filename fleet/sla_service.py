@@ -1,0 +1,240 @@
+"""SLA figures from the record: one ticket's clocks, a contract's compliance, the at-risk list.
+
+Two instants shape every figure (DESIGN.md principle 3): ``as_of`` keeps only facts recorded by
+then (tickets, events, corrections), ``at`` reads the clocks then (events that occurred later are
+ignored). ``as_of`` defaults to now and ``at`` to ``as_of``. The judgement itself is
+:func:`slas.clocks.evaluate`; this module only gathers the facts, in a few set-based queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fleet import registry, timeline
+from fleet.db import utcnow
+from fleet.errors import Invalid, NotFound
+from fleet.models import Calendar, Contract, Ticket, TicketEvent
+from fleet.principal import Principal
+from fleet.schemas.sla import (
+    AtRiskOut,
+    ComplianceOut,
+    CreditLineOut,
+    MetricClockOut,
+    MetricComplianceOut,
+    ServiceCreditsOut,
+    TicketSlaOut,
+)
+from fleet.tenancy import get_scoped, scoped
+from slas import clocks, credits
+from slas.compliance import compliance as tally
+from slas.calendars import BusinessCalendar
+
+MINUTE = 60.0
+
+
+@dataclass(frozen=True)
+class Instants:
+    as_of: datetime
+    at: datetime
+
+
+def instants(at: datetime | None, as_of: datetime | None, *, now: datetime | None = None) -> Instants:
+    """Resolve the two instants: ``as_of`` defaults to now, ``at`` to ``as_of``."""
+    current = now or utcnow()
+    resolved_as_of = as_of or current
+    if resolved_as_of > current:
+        raise Invalid("as_of is in the future: the record cannot be read as it will stand", code="as_of_in_future")
+    return Instants(as_of=resolved_as_of, at=at or resolved_as_of)
+
+
+@dataclass(frozen=True)
+class ContractClocks:
+    """What reading a contract's clocks needs: its calendar, target versions and pause rule."""
+
+    contract: Contract
+    calendar: BusinessCalendar
+    versions: list[tuple[int, clocks.PolicyVersion]]
+    warning_ratio: float
+
+    @classmethod
+    def load(cls, session: Session, contract: Contract) -> ContractClocks:
+        cal = session.get(Calendar, contract.calendar_id)
+        assert cal is not None
+        versions = [
+            (p.version, clocks.PolicyVersion(p.effective_from, tuple(
+                clocks.Target(t.priority, t.metric, t.minutes, t.clock) for t in p.targets)))  # type: ignore[arg-type]
+            for p in registry.policies(session, contract.id)
+        ]
+        return cls(contract, registry.business_calendar(cal), versions, contract.warning_percent / 100)
+
+    def version_for(self, reported_at: datetime) -> tuple[int, clocks.PolicyVersion]:
+        chosen = self.versions[0]
+        for number, version in self.versions:
+            if version.effective_from <= reported_at:
+                chosen = (number, version)
+        return chosen
+
+    def evaluate(self, reported_at: datetime, priority: str, facts: Iterable[timeline.Fact],
+                 moments: Instants) -> tuple[int, clocks.TicketSla]:
+        number, version = self.version_for(reported_at)
+        events = [clocks.Event(f.type, f.occurred_at, f.priority, f.reason)
+                  for f in timeline.effective(facts, as_of=moments.as_of)]
+        sla = clocks.evaluate(reported_at=reported_at, priority=priority, events=events, targets=version.targets,
+                              calendar=self.calendar, at=moments.at, pause_allowed=self.contract.pause_allowed,
+                              warning_ratio=self.warning_ratio)
+        return number, sla
+
+
+def _clock_out(m: clocks.MetricClock) -> MetricClockOut:
+    return MetricClockOut(metric=m.metric, target_minutes=m.target_minutes, clock=m.clock,
+                          elapsed_minutes=m.elapsed_minutes, due_at=m.due_at, stopped_at=m.stopped_at,
+                          state=m.state, breached=m.breached, at_risk=m.at_risk,
+                          paused_minutes=round(m.paused_for.total_seconds() / MINUTE, 2))
+
+
+def _event_facts(session: Session, ticket_filter: Sequence[object], as_of: datetime) -> dict[str, list[timeline.Fact]]:
+    """The events (and corrections) of the selected tickets recorded by ``as_of``, in one query."""
+    rows = session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, TicketEvent.occurred_at,
+               TicketEvent.recorded_at, TicketEvent.reason, TicketEvent.priority, TicketEvent.corrects_id,
+               TicketEvent.void)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(*ticket_filter, TicketEvent.recorded_at <= as_of)
+    ).all()
+    out: dict[str, list[timeline.Fact]] = defaultdict(list)
+    for r in rows:
+        out[r[0]].append(timeline.Fact(id=r[1], type=r[2], occurred_at=r[3], recorded_at=r[4], reason=r[5],
+                                       priority=r[6], corrects_id=r[7], void=r[8]))
+    return out
+
+
+def ticket_sla(session: Session, principal: Principal, ticket_id: str, *, at: datetime | None,
+               as_of: datetime | None) -> TicketSlaOut:
+    principal.require("read")
+    ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
+    moments = instants(at, as_of)
+    if ticket.recorded_at > moments.as_of:
+        raise NotFound(f"ticket {ticket_id} was not yet recorded as of {moments.as_of.isoformat()}")
+    contract = session.get(Contract, ticket.contract_id)
+    assert contract is not None
+    facts = _event_facts(session, [Ticket.id == ticket.id], moments.as_of)[ticket.id]
+    version, sla = ContractClocks.load(session, contract).evaluate(
+        ticket.reported_at, ticket.initial_priority, facts, moments)
+    return TicketSlaOut(ticket_id=ticket.id, number=ticket.number, priority=sla.priority, policy_version=version,
+                        at=moments.at, as_of=moments.as_of, metrics=[_clock_out(m) for m in sla.metrics])
+
+
+@dataclass(frozen=True)
+class EvaluatedTicket:
+    """A ticket row with its clocks: what compliance tallies and reports list."""
+
+    id: str
+    number: str
+    unit_id: str
+    reported_at: datetime
+    summary: str
+    policy_version: int
+    sla: clocks.TicketSla
+    facts: list[timeline.Fact]
+
+
+def evaluate_period(session: Session, contract: Contract, start: datetime, end: datetime,
+                    moments: Instants) -> tuple[ContractClocks, list[EvaluatedTicket]]:
+    """Every ticket of the contract reported in ``[start, end)`` and recorded by ``as_of``, evaluated."""
+    where = [Ticket.contract_id == contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,
+             Ticket.recorded_at <= moments.as_of]
+    rows = session.execute(
+        select(Ticket.id, Ticket.number, Ticket.unit_id, Ticket.reported_at, Ticket.initial_priority, Ticket.summary)
+        .where(*where).order_by(Ticket.reported_at, Ticket.id)
+    ).all()
+    facts = _event_facts(session, where, moments.as_of)
+    ctx = ContractClocks.load(session, contract)
+    evaluated = []
+    for r in rows:
+        version, sla = ctx.evaluate(r[3], r[4], facts.get(r[0], []), moments)
+        evaluated.append(EvaluatedTicket(r[0], r[1], r[2], r[3], r[5], version, sla, facts.get(r[0], [])))
+    return ctx, evaluated
+
+
+def period_bounds(calendar: BusinessCalendar, start_date: date, end_date: date) -> tuple[datetime, datetime]:
+    if end_date <= start_date:
+        raise Invalid("to must be after from (the period is [from, to))", code="invalid_period")
+    return calendar.local_date_start(start_date), calendar.local_date_start(end_date)
+
+
+def contract_compliance(session: Session, principal: Principal, contract_id: str, *, start_date: date,
+                        end_date: date, at: datetime | None, as_of: datetime | None) -> ComplianceOut:
+    """Per priority and metric: total, met, breached, pending, n/a, percent met vs AQL; credits owed."""
+    principal.require("read")
+    contract = get_scoped(session, Contract, contract_id, principal, what="contract")
+    moments = instants(at, as_of)
+    ctx = ContractClocks.load(session, contract)
+    start, end = period_bounds(ctx.calendar, start_date, end_date)
+    _, evaluated = evaluate_period(session, contract, start, end, moments)
+    return compliance_out(contract, ctx, evaluated, start_date, end_date, moments)
+
+
+def compliance_out(contract: Contract, ctx: ContractClocks, evaluated: Sequence[EvaluatedTicket],
+                   start_date: date, end_date: date, moments: Instants) -> ComplianceOut:
+    aql = float(contract.aql_percent)
+    rows = tally((e.sla for e in evaluated), aql_percent=aql)
+    terms = credits.CreditTerms(per_breach_amount=contract.credit_per_breach,
+                                aql_miss_percent_of_period_value=contract.credit_percent_on_aql_miss,
+                                cap_percent_of_period_value=contract.credit_cap_percent)
+    period_value = credits.prorated_value(contract.value, contract.start_date, contract.end_date,
+                                          start_date, end_date)
+    owed = credits.service_credits(rows, terms, period_value=period_value, currency=contract.currency)
+    verdicts = [r.passed for r in rows if r.passed is not None]
+    return ComplianceOut(
+        contract_id=contract.id, contract_number=contract.number, from_=start_date, to=end_date,
+        timezone=ctx.calendar.timezone, as_of=moments.as_of, at=moments.at, tickets=len(evaluated),
+        aql_percent=aql, passed=all(verdicts) if verdicts else None,
+        metrics=[MetricComplianceOut(**r.__dict__) for r in rows],
+        service_credits=ServiceCreditsOut(
+            currency=owed.currency, period_value=owed.period_value, total=owed.total, capped=owed.capped,
+            lines=[CreditLineOut(reason=ln.reason, priority=ln.priority, metric=ln.metric, count=ln.count,
+                                 amount=ln.amount) for ln in owed.lines]),
+    )
+
+
+def at_risk(session: Session, principal: Principal, *, contract_id: str | None = None,
+            now: datetime | None = None, limit: int = 200) -> list[AtRiskOut]:
+    """Open tickets with a running clock past the contract's warning threshold (or already
+    breached and still running), soonest due first."""
+    principal.require("read")
+    moments = instants(None, None, now=now)
+    stmt = scoped(select(Ticket).where(Ticket.status.not_in(("resolved", "closed"))), Ticket, principal)
+    if contract_id:
+        stmt = stmt.where(Ticket.contract_id == contract_id)
+    open_tickets = list(session.scalars(stmt).all())
+    if not open_tickets:
+        return []
+    facts = _event_facts(session, [Ticket.id.in_([t.id for t in open_tickets])], moments.as_of)
+    contexts: dict[str, ContractClocks] = {}
+    found: list[AtRiskOut] = []
+    for t in open_tickets:
+        ctx = contexts.get(t.contract_id)
+        if ctx is None:
+            contract = session.get(Contract, t.contract_id)
+            assert contract is not None
+            ctx = contexts[t.contract_id] = ContractClocks.load(session, contract)
+        _, sla = ctx.evaluate(t.reported_at, t.initial_priority, facts.get(t.id, []), moments)
+        risky = [m for m in sla.metrics if m.stopped_at is None and (m.at_risk or m.breached)]
+        if not risky:
+            continue
+        m = min(risky, key=lambda c: (c.due_at or moments.at))
+        found.append(AtRiskOut(
+            ticket_id=t.id, number=t.number, unit_id=t.unit_id, contract_id=t.contract_id, priority=sla.priority,
+            status=t.status, summary=t.summary, metric=m.metric, target_minutes=m.target_minutes,
+            elapsed_minutes=m.elapsed_minutes, due_at=m.due_at,
+            percent_used=round(100 * m.elapsed.total_seconds() / (m.target_minutes * MINUTE), 1)
+            if m.target_minutes else 100.0))
+    found.sort(key=lambda r: (r.due_at or moments.at, r.number))
+    return found[:limit]
+
