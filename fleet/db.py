@@ -60,7 +60,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
@@ -105,7 +105,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, poolclass:
         kwargs["poolclass"] = NullPool
     else:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=10)
-    kwargs["connect_args"] = {"connect_timeout": 5, "options": "-c statement_timeout=60000"}
+    kwargs["connect_args"] = {"connect_timeout": 5, "options": "-c statement_timeout=60000 -c timezone=UTC"}
     return create_engine(url, **kwargs)
 
 

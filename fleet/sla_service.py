@@ -100,7 +100,7 @@ def _clock_out(m: clocks.MetricClock) -> MetricClockOut:
 
 def _event_facts(session: Session, ticket_filter: Sequence[object], as_of: datetime) -> dict[str, list[timeline.Fact]]:
     """The events (and corrections) of the selected tickets recorded by ``as_of``, in one query."""
-    rows = session.execute(
+    rows = session.connection().execute(
         select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, TicketEvent.occurred_at,
                TicketEvent.recorded_at, TicketEvent.reason, TicketEvent.priority, TicketEvent.corrects_id,
                TicketEvent.void)
@@ -149,7 +149,7 @@ def evaluate_period(session: Session, contract: Contract, start: datetime, end: 
     """Every ticket of the contract reported in ``[start, end)`` and recorded by ``as_of``, evaluated."""
     where = [Ticket.contract_id == contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,
              Ticket.recorded_at <= moments.as_of]
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Ticket.id, Ticket.number, Ticket.unit_id, Ticket.reported_at, Ticket.initial_priority, Ticket.summary)
         .where(*where).order_by(Ticket.reported_at, Ticket.id)
     ).all()

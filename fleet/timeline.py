@@ -21,8 +21,9 @@ milestone logged late is accepted whenever the result is consistent):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from fleet.errors import Conflict
 
@@ -31,9 +32,8 @@ EVENT_TYPES = (*MILESTONES, "paused", "resumed", "reopened", "priority_changed")
 _RANK = {t: i for i, t in enumerate((*MILESTONES, "paused", "resumed", "reopened", "priority_changed"))}
 
 
-@dataclass(frozen=True)
-class Fact:
-    """One event as the rules see it."""
+class Fact(NamedTuple):
+    """One event as the rules see it (a named tuple: reading a year of them must be cheap)."""
 
     id: str
     type: str
@@ -47,6 +47,11 @@ class Fact:
 
 def effective(facts: Iterable[Fact], *, as_of: datetime | None = None) -> list[Fact]:
     """The timeline in effect as of ``as_of``: corrections applied, voided events dropped."""
+    facts = list(facts)
+    if as_of is not None:
+        facts = [f for f in facts if f.recorded_at <= as_of]
+    if not any(f.type == "corrected" for f in facts):
+        return ordered(facts)
     originals: dict[str, Fact] = {}
     corrections: dict[str, Fact] = {}
     for f in sorted(facts, key=lambda f: f.recorded_at):
@@ -62,7 +67,7 @@ def effective(facts: Iterable[Fact], *, as_of: datetime | None = None) -> list[F
         if c is None:
             out.append(f)
         elif not c.void:
-            out.append(replace(f, occurred_at=c.occurred_at))
+            out.append(f._replace(occurred_at=c.occurred_at))
     return ordered(out)
 
 

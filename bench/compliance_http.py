@@ -1,0 +1,103 @@
+"""Compliance for a contract-year of 20,000 tickets through the HTTP endpoint, on PostgreSQL.
+
+    python bench/compliance_http.py [--tickets 20000] [--runs 5]
+
+Loads a contract with 20,000 tickets (each with 2–5 events, some pauses and corrections) straight
+into a scratch database, starts the real server, and times ``GET /contracts/{id}/compliance`` for
+the year. Target (issue 4): ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._scratch import scratch_database, server  # noqa: E402
+
+
+def load(url: str, tickets: int) -> tuple[str, str]:
+    from sqlalchemy import insert
+
+    from api.migrate import upgrade
+    from fleet import identity
+    from fleet.db import Database, make_engine, new_id
+    from fleet.models import Ticket, TicketEvent
+    from fleet.principal import SYSTEM
+    from tests.builders import BUSINESS_HOURS, make_calendar, make_contract, make_unit
+
+    upgrade(url)
+    db = Database(make_engine(url))
+    rnd = random.Random(7)
+    with db.transaction() as s:
+        contract = make_contract(s, calendar=make_calendar(s, weekly_hours=BUSINESS_HOURS))
+        units = [make_unit(s, contract=contract, serial=f"B-{i:05d}") for i in range(200)]
+        _, token = identity.create_key(s, SYSTEM, role="manager", name="bench")
+        contract_id = contract.id
+        unit_ids = [u.id for u in units]
+        agency_id = contract.agency_id
+        number = contract.number
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ticket_rows, event_rows = [], []
+    for i in range(tickets):
+        reported = start + timedelta(minutes=rnd.randrange(0, 300 * 24 * 60))
+        tid = new_id()
+        priority = rnd.choice(["P1", "P2", "P2", "P3", "P4"])
+        ticket_rows.append({"id": tid, "agency_id": agency_id, "contract_id": contract_id,
+                            "unit_id": rnd.choice(unit_ids), "seq": i + 1, "number": f"{number}-{i + 1:06d}",
+                            "initial_priority": priority, "priority": priority, "status": "resolved",
+                            "summary": "bench", "unit_down": rnd.random() < 0.3, "reported_at": reported,
+                            "recorded_at": reported, "created_by": "bench"})
+        t = reported
+        for kind in ("acknowledged", "paused", "resumed", "on_site", "restored", "resolved"):
+            if kind in ("paused", "resumed") and rnd.random() > 0.2:
+                continue
+            t += timedelta(minutes=rnd.randrange(5, 600))
+            event_rows.append({"id": new_id(), "agency_id": agency_id, "ticket_id": tid, "type": kind,
+                               "occurred_at": t, "recorded_at": t, "actor": "bench",
+                               "reason": "waiting for parts" if kind == "paused" else None, "void": False})
+    with db.transaction() as s:
+        for i in range(0, len(ticket_rows), 5000):
+            s.execute(insert(Ticket), ticket_rows[i:i + 5000])
+        for i in range(0, len(event_rows), 5000):
+            s.execute(insert(TicketEvent), event_rows[i:i + 5000])
+    db.engine.dispose()
+    print(f"loaded {tickets} tickets, {len(event_rows)} events")
+    return contract_id, token
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with scratch_database("slt_bench_compliance") as url:
+        contract_id, token = load(url, args.tickets)
+        with server(url, workers=1) as base:
+            headers = {"Authorization": f"Bearer {token}"}
+            params = {"from": date(2026, 1, 1).isoformat(), "to": date(2027, 1, 1).isoformat()}
+            timings = []
+            for _ in range(args.runs + 1):
+                t0 = time.perf_counter()
+                r = httpx.get(f"{base}/api/v1/contracts/{contract_id}/compliance", headers=headers, params=params,
+                              timeout=120)
+                timings.append(time.perf_counter() - t0)
+                r.raise_for_status()
+            body = r.json()
+    warm = timings[1:]
+    median = statistics.median(warm)
+    print(f"compliance over HTTP for {body['tickets']} tickets: first {timings[0]:.3f} s, "
+          f"median {median:.3f} s, best {min(warm):.3f} s over {len(warm)} runs")
+    print(f"target 1.0 s → ratio {1.0 / median:.2f}x ({'met' if median <= 1.0 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    main()
