@@ -157,6 +157,54 @@ def audit_verify() -> None:
 
 
 @app.command()
+def demo(
+    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="load the demo and exit")] = False,
+) -> None:
+    """Migrate the embedded database, load the demo fleet once, print where things are, serve."""
+    from rich.progress import Progress
+
+    from api.migrate import upgrade
+    from fleet import demo as demo_world
+    from fleet.db import utcnow
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    db = get_database()
+    with db.transaction() as s:
+        present = demo_world.demo_exists(s)
+    if present:
+        typer.echo("demo data already loaded")
+    else:
+        with Progress() as bar, db.transaction() as s:
+            task = bar.add_task("loading a year of demo history", total=None)
+
+            def progress(_stage: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            made = demo_world.load(s, SYSTEM, now=utcnow(), progress=progress)
+        typer.echo(f"loaded {made['agencies']} agencies, {made['contracts']} contracts, {made['units']} units, "
+                   f"{made['tickets']} tickets")
+    with db.transaction() as s:
+        _, token = identity.create_key(s, SYSTEM, role="agency", name="demo agency key", agency_code="NAVFAC")
+        _, admin = identity.create_key(s, SYSTEM, role="admin", name="demo admin key")
+    base = f"http://{host}:{port}"
+    typer.echo(f"""
+slatrack demo
+  API docs      {base}/docs
+  data dir      {settings.data_dir}
+  admin key     {admin}
+  agency key    {token}   (NAVFAC: sees only its own contracts)
+
+try:
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/contracts
+""")
+    if not no_serve:
+        serve(host=host, port=port, workers=1)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,

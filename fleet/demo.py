@@ -1,0 +1,227 @@
+"""The demo world: three agencies, five contracts, ~300 units and a year of service history.
+
+Everything is created through the real services (so it is validated and audited like any
+other write), from a seeded random generator: the same ``now`` and seed give the same world.
+Failure and response patterns are plausible rather than uniform: most tickets are met, a few
+breach (slow acknowledgement, parts on back-order), some are paused for site access, some are
+fixed remotely (no visit), a few events are corrected by a manager, many resolved tickets are
+rated by the agency. Idempotent: if the demo agencies exist, nothing is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fleet import registry, tickets
+from fleet.errors import DomainError
+from fleet.models import Agency, Contract, TicketEvent, Unit
+from fleet.principal import Principal
+from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, UnitIn
+from fleet.schemas.tickets import CorrectionIn, EventIn, RatingIn, TicketIn, WorkLogIn
+
+Progress = Callable[[str, int, int], None]
+
+AGENCIES = [
+    ("NAVFAC", "Naval Facilities Engineering Systems Command", "America/New_York"),
+    ("USACE", "U.S. Army Corps of Engineers", "America/Chicago"),
+    ("FHWA", "Federal Highway Administration", "America/Los_Angeles"),
+]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+CALENDARS = {
+    "24x7": ("Around the clock", "America/New_York", {d: [("00:00", "24:00")] for d in (*WEEKDAYS, "sat", "sun")}),
+    "et": ("Federal business hours (ET)", "America/New_York", {d: [("08:00", "17:00")] for d in WEEKDAYS}),
+    "ct": ("Extended field hours (CT)", "America/Chicago",
+           {**{d: [("07:00", "12:00"), ("12:30", "19:00")] for d in WEEKDAYS}, "sat": [("08:00", "14:00")]}),
+    "pt": ("Business hours (PT)", "America/Los_Angeles", {d: [("07:30", "16:30")] for d in WEEKDAYS}),
+}
+TARGETS_24x7 = [("P1", "response", 30, "24x7"), ("P1", "on_site", 240, "24x7"), ("P1", "restore", 480, "24x7"),
+                ("P2", "response", 120, "24x7"), ("P2", "restore", 1440, "24x7"),
+                ("P3", "response", 480, "24x7"), ("P3", "resolve", 4320, "24x7"),
+                ("P4", "resolve", 10080, "24x7")]
+TARGETS_BUSINESS = [("P1", "response", 60, "24x7"), ("P1", "on_site", 480, "calendar"),
+                    ("P1", "restore", 960, "calendar"), ("P2", "response", 240, "calendar"),
+                    ("P2", "on_site", 960, "calendar"), ("P2", "resolve", 2700, "calendar"),
+                    ("P3", "response", 540, "calendar"), ("P3", "resolve", 5400, "calendar"),
+                    ("P4", "resolve", 10800, "calendar")]
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    agency: str
+    number: str
+    title: str
+    calendar: str
+    value: str
+    poc: str
+    aql: str
+    availability: str
+    units: int
+    model: str
+    sites: tuple[str, ...]
+    targets: list[tuple[str, str, int, str]]
+
+
+CONTRACTS = [
+    ContractSpec("NAVFAC", "N00024-25-C-6311", "Hull inspection crawlers, Norfolk Naval Shipyard", "24x7",
+                 "4850000.00", "Lt Cdr Dana Whitfield, COR, dana.whitfield@example.navy.mil, +1 757 555 0142",
+                 "95", "98", 70, "HullScan C-4 magnetic crawler", ("Dry Dock 8", "Pier 5", "Pier 3", "Berth 42"),
+                 TARGETS_24x7),
+    ContractSpec("NAVFAC", "N39430-25-D-0042", "Pier and waterfront inspection drones, Naval Station Mayport", "et",
+                 "1960000.00", "Marcus Bell, Contracting Officer, marcus.bell@example.navy.mil, +1 904 555 0177",
+                 "90", "97", 50, "Kestrel Q2 inspection drone", ("Wharf C", "Wharf F", "Turning Basin"),
+                 TARGETS_BUSINESS),
+    ContractSpec("USACE", "W912DY-25-C-0107", "Dam and spillway inspection robots, Lower Mississippi", "ct",
+                 "3275000.00", "Angela Ruiz, COR, angela.ruiz@example.usace.army.mil, +1 601 555 0110",
+                 "92", "97.5", 60, "Ferret P8 conduit crawler", ("Lock 25", "Mel Price L&D", "Old River"),
+                 TARGETS_BUSINESS),
+    ContractSpec("USACE", "W9127S-25-C-0019", "Lock gate underwater crawlers, Arkansas River", "24x7",
+                 "2140000.00", "Tom Okafor, Contracting Officer, tom.okafor@example.usace.army.mil, +1 501 555 0131",
+                 "95", "98", 50, "Sentinel T-3 underwater crawler", ("L&D 2", "L&D 4", "Murray L&D"),
+                 TARGETS_24x7),
+    ContractSpec("FHWA", "693JJ3-25-C-000081", "Bridge deck and cable inspection drones, Western region", "pt",
+                 "2480000.00", "Priya Natarajan, COR, priya.natarajan@example.dot.gov, +1 916 555 0188",
+                 "90", "96", 70, "Kestrel Q2 inspection drone", ("I-80 Bay Bridge", "Golden Gate", "Carquinez"),
+                 TARGETS_BUSINESS),
+]
+ISSUES = {
+    "P1": ["Crawler lost adhesion and stopped on the hull", "Drone grounded: flight controller fault",
+           "Tether breach, unit down", "Main drive motor failure"],
+    "P2": ["Camera gimbal drifting", "Intermittent telemetry dropouts", "Battery pack not holding charge",
+           "Ultrasonic thickness probe out of calibration"],
+    "P3": ["Firmware update required", "Lighting module flickers", "Inspection report export fails"],
+    "P4": ["Cosmetic damage to housing", "Operator requests training refresher", "Spare parts restock"],
+}
+PAUSE_REASONS = ["Waiting for site access clearance", "Awaiting parts on back-order", "Customer requested hold",
+                 "Vessel movement: area closed"]
+ENGINEERS = ["A. Moreno", "J. Chen", "S. Patel", "R. Johansson", "K. Adeyemi", "L. Novak"]
+PARTS = ["TRK-220 drive track", "BAT-48V pack", "CAM-4K gimbal", "PRB-UT5 probe", "MTR-D2 motor", "TTH-50 tether"]
+
+
+def demo_exists(session: Session) -> bool:
+    return session.scalar(select(Agency.id).where(Agency.code == AGENCIES[0][0])) is not None
+
+
+def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2026,
+         progress: Progress | None = None) -> dict[str, int]:
+    """Create the demo world (flushes; the caller commits). Returns counts of what was made."""
+    rnd = random.Random(seed)
+    report = progress or (lambda _stage, _done, _total: None)
+    start = (now - timedelta(days=365)).replace(hour=0, minute=0, second=0, microsecond=0)
+    agencies = {code: registry.create_agency(session, principal, AgencyIn(code=code, name=name, timezone=tz))
+                for code, name, tz in AGENCIES}
+    calendars = {key: registry.create_calendar(session, principal, CalendarIn.model_validate(
+        {"name": name, "timezone": tz, "weekly_hours": hours, "holiday_country": None if key == "24x7" else "US",
+         "closures": [] if key == "24x7" else [f"{now.year - 1}-12-24", f"{now.year}-12-24"]}))
+        for key, (name, tz, hours) in CALENDARS.items()}
+    units: list[tuple[Contract, Unit]] = []
+    for spec in CONTRACTS:
+        contract = _contract(session, principal, spec, agencies[spec.agency].id, calendars[spec.calendar].id, start)
+        for i in range(spec.units):
+            in_service = start - timedelta(days=rnd.randint(0, 400)) if i % 9 else start + timedelta(
+                days=rnd.randint(30, 240))
+            unit = registry.create_unit(session, principal, UnitIn(
+                contract_id=contract.id, serial=f"{spec.model.split()[0][:4].upper()}-{spec.number[-4:]}-{i + 1:03d}",
+                model=spec.model, site=rnd.choice(spec.sites), in_service_at=in_service))
+            units.append((contract, unit))
+    made = {"agencies": len(agencies), "contracts": len(CONTRACTS), "units": len(units), "tickets": 0}
+    plan = _ticket_plan(rnd, units, start, now)
+    for done, (contract, unit, reported) in enumerate(plan, start=1):
+        _ticket(session, principal, rnd, contract, unit, reported, now)
+        made["tickets"] += 1
+        if done % 50 == 0 or done == len(plan):
+            report("tickets", done, len(plan))
+    return made
+
+
+def _contract(session: Session, principal: Principal, spec: ContractSpec, agency_id: str, calendar_id: str,
+              start: datetime) -> Contract:
+    begin = date(start.year, start.month, 1)
+    return registry.create_contract(session, principal, ContractIn.model_validate({
+        "agency_id": agency_id, "number": spec.number, "title": spec.title, "start_date": begin.isoformat(),
+        "end_date": date(begin.year + 2, begin.month, 1).isoformat(), "calendar_id": calendar_id,
+        "value": spec.value, "currency": "USD", "point_of_contact": spec.poc, "aql_percent": spec.aql,
+        "availability_target_percent": spec.availability, "exclude_scheduled_maintenance": True,
+        "pause_allowed": spec.calendar != "24x7" or spec.number.startswith("W9127S"),
+        "service_credits": {"per_breach_amount": "250.00", "aql_miss_percent": "1.5", "cap_percent": "10"},
+        "sla_targets": [{"priority": p, "metric": m, "minutes": n, "clock": c} for p, m, n, c in spec.targets],
+    }))
+
+
+def _ticket_plan(rnd: random.Random, units: list[tuple[Contract, Unit]], start: datetime,
+                 now: datetime) -> list[tuple[Contract, Unit, datetime]]:
+    plan = []
+    for contract, unit in units:
+        first = max(start, unit.in_service_at)
+        span = (now - first).total_seconds()
+        if span <= 0:
+            continue
+        for _ in range(rnd.randint(4, 16)):
+            plan.append((contract, unit, first + timedelta(seconds=rnd.uniform(0, span))))
+    plan.sort(key=lambda p: p[2])
+    return plan
+
+
+def _ticket(session: Session, principal: Principal, rnd: random.Random, contract: Contract, unit: Unit,
+            reported: datetime, now: datetime) -> None:
+    priority = rnd.choices(["P1", "P2", "P3", "P4"], weights=[12, 38, 35, 15])[0]
+    ticket = tickets.create_ticket(session, principal, TicketIn.model_validate({
+        "unit_id": unit.id, "priority": priority, "summary": rnd.choice(ISSUES[priority]), "reported_at": reported,
+        "unit_down": priority == "P1" or (priority == "P2" and rnd.random() < 0.3),
+        "reporter": rnd.choice(["Operations desk", "Site supervisor", "Agency COR", "Telemetry alert"])}))
+    slow = rnd.random() < 0.07
+    t = reported + timedelta(minutes=rnd.lognormvariate(3.0 if not slow else 5.2, 0.6))
+    events: list[tuple[str, datetime, str | None]] = [("acknowledged", t, None)]
+    if contract.pause_allowed and rnd.random() < 0.12:
+        t += timedelta(minutes=rnd.uniform(20, 120))
+        events.append(("paused", t, rnd.choice(PAUSE_REASONS)))
+        t += timedelta(hours=rnd.uniform(2, 60))
+        events.append(("resumed", t, None))
+    remote = rnd.random() < 0.3
+    if not remote:
+        t += timedelta(minutes=rnd.lognormvariate(5.0 if not slow else 6.6, 0.5))
+        events.append(("on_site", t, None))
+    t += timedelta(minutes=rnd.lognormvariate(4.5, 0.7))
+    events.append(("restored", t, None))
+    t += timedelta(minutes=rnd.lognormvariate(4.8, 0.8))
+    events.append(("resolved", t, None))
+    t += timedelta(hours=rnd.uniform(4, 72))
+    events.append(("closed", t, None))
+    recorded = [e for e in events if e[1] < now - timedelta(minutes=10)]
+    for kind, when, reason in recorded:
+        _event(session, principal, ticket.id, kind, when, reason)
+        if kind == "on_site" and rnd.random() < 0.9:
+            _work(session, principal, rnd, ticket.id, when)
+    if recorded and rnd.random() < 0.01:
+        first = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                .order_by(TicketEvent.recorded_at)).first()
+        if first is not None:
+            with contextlib.suppress(DomainError):  # a correction that breaks the timeline is refused: skip it
+                tickets.correct_event(session, principal, ticket.id, CorrectionIn(
+                    event_id=first.id, occurred_at=first.occurred_at - timedelta(minutes=rnd.randint(3, 15)),
+                    reason="Engineer's tablet clock was behind; time taken from the dispatch log"))
+    if any(k == "resolved" for k, _, _ in recorded) and rnd.random() < 0.4:
+        score = rnd.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 8, 4])[0]
+        agency_principal = Principal(id=f"demo-{contract.agency_id}", name="agency COR", role="agency",
+                                     agency_id=contract.agency_id, kind="user")
+        tickets.rate(session, agency_principal, ticket.id, RatingIn(
+            score=score, comment=None if score >= 4 else "Took longer than we needed"))
+
+
+def _event(session: Session, principal: Principal, ticket_id: str, kind: str, when: datetime,
+           reason: str | None) -> None:
+    tickets.add_event(session, principal, ticket_id, EventIn(type=kind, occurred_at=when, reason=reason))  # type: ignore[arg-type]
+
+
+def _work(session: Session, principal: Principal, rnd: random.Random, ticket_id: str, start: datetime) -> None:
+    parts = [{"part_number": rnd.choice(PARTS), "quantity": rnd.randint(1, 2)}] if rnd.random() < 0.5 else []
+    tickets.add_work_log(session, principal, ticket_id, WorkLogIn.model_validate({
+        "started_at": start.isoformat(), "ended_at": (start + timedelta(minutes=rnd.randint(30, 240))).isoformat(),
+        "engineer": rnd.choice(ENGINEERS), "activity": rnd.choice(["diagnosis", "repair", "repair", "test"]),
+        "notes": "Replaced worn components and ran a functional test.", "parts": parts}))
