@@ -108,9 +108,11 @@ def demo_exists(session: Session) -> bool:
     return session.scalar(select(Agency.id).where(Agency.code == AGENCIES[0][0])) is not None
 
 
-def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2026,
+def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2026, scale: float = 1.0,
          progress: Progress | None = None) -> dict[str, int]:
-    """Create the demo world (flushes; the caller commits). Returns counts of what was made."""
+    """Create the demo world (flushes; the caller commits). Returns counts of what was made.
+
+    ``scale`` shrinks the fleet (tests use a small world with the same shape)."""
     rnd = random.Random(seed)
     report = progress or (lambda _stage, _done, _total: None)
     start = (now - timedelta(days=365)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -123,7 +125,7 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
     units: list[tuple[Contract, Unit]] = []
     for spec in CONTRACTS:
         contract = _contract(session, principal, spec, agencies[spec.agency].id, calendars[spec.calendar].id, start)
-        for i in range(spec.units):
+        for i in range(max(2, round(spec.units * scale))):
             in_service = start - timedelta(days=rnd.randint(0, 400)) if i % 9 else start + timedelta(
                 days=rnd.randint(30, 240))
             unit = registry.create_unit(session, principal, UnitIn(
