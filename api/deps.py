@@ -44,17 +44,22 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_principal(request: Request, session: SessionDep) -> Principal:
+def get_principal(request: Request) -> Principal:
+    """The caller, looked up in its own short read transaction, *before* the request's session
+    touches the database: on SQLite a write request's session holds the write lock from its first
+    statement, so recording ``last_used_at`` after that would wait out the busy timeout and fail."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing API key: send Authorization: Bearer <token>")
-    auth = identity.principal_for_token(session, token.strip())
+    db = get_db(request)
+    with db.transaction(write=False) as session:
+        auth = identity.principal_for_token(session, token.strip())
     if auth is None:
         raise Unauthenticated("invalid or revoked API key")
     principal = auth.principal
     if auth.stale:
-        _touch(get_db(request), principal.id)
+        _touch(db, principal.id)
     request.state.principal = principal
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fleet.audit import request_id_var
 
 log = logging.getLogger("slatrack.access")
+error_log = logging.getLogger("slatrack.api")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 SECURITY_HEADERS = [
@@ -31,8 +32,9 @@ class BodyTooLarge(Exception):
     pass
 
 
-def _error(status: int, code: str, message: str, rid: str) -> tuple[Message, Message]:
-    body = json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
+def _error(status: int, code: str, message: str, rid: str,
+           details: list[Any] | None = None) -> tuple[Message, Message]:
+    body = json.dumps({"error": {"code": code, "message": message, "details": details or []}}).encode()
     start: Message = {"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"x-request-id", rid.encode())]}
@@ -86,6 +88,16 @@ class RequestContext:
                 if "status" not in status_holder:
                     for m in _error(413, "payload_too_large", f"request body over {self.max_body_bytes} bytes", rid):
                         await send(m)
+            except Exception:
+                # Answered here, not by the app's 500 handler: that runs outside this middleware, after
+                # the request id is gone, so neither the body nor the header could carry it.
+                error_log.exception("unhandled error (request %s)", rid)
+                if "status" in status_holder:
+                    raise  # the response already started; let the server drop the connection
+                status_holder["status"] = 500
+                for m in _error(500, "internal_error", f"internal error; quote request id {rid}", rid,
+                                [{"request_id": rid}]):
+                    await send(m)
         finally:
             log.info("%s %s %s %.1fms rid=%s", scope.get("method"), scope.get("path"),
                      status_holder.get("status", "-"), (time.perf_counter() - started) * 1000, rid)

@@ -134,10 +134,17 @@ def verify(session: Session) -> ChainCheck:
             return ChainCheck(False, count, prev_hash, expected_seq, problem)
         prev_hash, expected_seq, count = e.hash, e.seq + 1, count + 1
     head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != count or head.hash != prev_hash):
+    if head is not None and head.seq != count:
         return ChainCheck(
             False, count, prev_hash, count + 1,
-            f"the chain ends at entry {count} but the head records {head.seq}: entries were deleted from the end",
+            f"entry {count + 1} is missing: the chain ends at entry {count} but the head records {head.seq} "
+            "(entries were deleted from the end)",
+        )
+    if head is not None and head.hash != prev_hash:
+        # the last entry was rewritten together with its own hash: only the head still knows
+        return ChainCheck(
+            False, count - 1, prev_hash, count,
+            f"entry {count} does not match the hash the head recorded for it: it was altered or replaced",
         )
     return ChainCheck(True, count, prev_hash)
 

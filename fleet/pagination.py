@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -27,10 +28,15 @@ def encode_cursor(last_id: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
+    """The id a cursor stands for. Only what :func:`encode_cursor` makes of an id (a UUID) is
+    accepted: lenient base64 would turn garbage into some string and silently restart or end the list."""
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        last_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if str(uuid.UUID(last_id)) != last_id or encode_cursor(last_id) != cursor:
+            raise ValueError(cursor)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Invalid("cursor is not one this server issued", code="invalid_cursor") from None
+    return last_id
 
 
 def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int, cursor: str | None) -> Page[Any]:

@@ -136,6 +136,7 @@ def create_contract(session: Session, principal: Principal, data: ContractIn) ->
     )
     session.add(contract)
     session.flush()
+    session.refresh(contract)  # answer with the stored values (e.g. 95 -> 95.000), as a GET would
     _add_policy(session, contract, 1, POLICY_EPOCH, "initial targets", data.sla_targets)
     audit.record(session, principal, action="contract.create", entity_type="contract", entity_id=contract.id,
                  agency_id=contract.agency_id,
@@ -157,7 +158,7 @@ def add_sla_policy(session: Session, principal: Principal, contract_id: str, dat
     audit.record(session, principal, action="sla_policy.create", entity_type="sla_policy", entity_id=policy.id,
                  agency_id=contract.agency_id, reason=data.reason,
                  after={**audit.snapshot(policy), "sla_targets": [t.model_dump() for t in data.sla_targets]})
-    return policy
+    return policies(session, contract.id)[-1]  # the new version, with its targets loaded
 
 
 def policies(session: Session, contract_id: str) -> list[SlaPolicy]:

@@ -32,8 +32,8 @@ from fleet.schemas.sla import (
 )
 from fleet.tenancy import get_scoped, scoped
 from slas import clocks, credits
-from slas.compliance import compliance as tally
 from slas.calendars import BusinessCalendar
+from slas.compliance import compliance as tally
 
 MINUTE = 60.0
 

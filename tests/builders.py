@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -94,3 +96,123 @@ def add_event(session: Session, ticket, type: str, occurred_at: datetime, *,  # 
 
     return tickets.add_event(session, SYSTEM, ticket.id, EventIn(type=type, occurred_at=occurred_at, reason=reason,
                                                                  priority=priority))
+
+
+# --- request bodies and checks for the HTTP tests (appended) -----------------------------------
+def agency_body(**overrides: Any) -> dict[str, Any]:
+    """A valid ``POST /agencies`` body with a fresh code."""
+    return {"code": f"AGY{next(_seq)}", "name": "Naval Facilities", "timezone": "America/New_York", **overrides}
+
+
+def calendar_body(**overrides: Any) -> dict[str, Any]:
+    """A valid ``POST /calendars`` body (JSON lists, as a client sends them)."""
+    return {
+        "name": f"Business hours {next(_seq)}", "timezone": "America/Chicago",
+        "weekly_hours": {"mon": [["08:00", "12:00"], ["13:00", "17:00"]], "fri": [["20:00", "24:00"]]},
+        "holiday_country": "US", "holiday_subdivision": None, "closures": ["2026-12-24", "2026-12-26"],
+        **overrides,
+    }
+
+
+def contract_body(agency_id: str, calendar_id: str, **overrides: Any) -> dict[str, Any]:
+    """A valid ``POST /contracts`` body."""
+    return {
+        "agency_id": agency_id, "number": f"W912-{next(_seq):05d}", "title": "Hull inspection crawlers",
+        "start_date": "2026-01-01", "end_date": "2026-12-31", "calendar_id": calendar_id,
+        "value": "2500000.00", "currency": "USD", "point_of_contact": "Pat Doe, COR, pat.doe@example.gov",
+        "aql_percent": "95", "availability_target_percent": "98.5", "exclude_scheduled_maintenance": True,
+        "pause_allowed": False,
+        "sla_targets": [
+            {"priority": "P1", "metric": "response", "minutes": 60, "clock": "24x7"},
+            {"priority": "P2", "metric": "on_site", "minutes": 480, "clock": "calendar"},
+        ],
+        **overrides,
+    }
+
+
+def unit_body(contract_id: str, **overrides: Any) -> dict[str, Any]:
+    """A valid ``POST /units`` body with a fresh serial."""
+    return {"contract_id": contract_id, "serial": f"CRW-{next(_seq):06d}", "model": "Crawler X2",
+            "site": "Pier 4", "in_service_at": "2025-06-01T08:00:00Z", **overrides}
+
+
+def row_counts(session: Session) -> dict[str, int]:
+    """Rows in every table (and the audit head's position): equal before and after a failed request."""
+    from sqlalchemy import text
+
+    from fleet.db import Base
+
+    counts = {t.name: session.execute(text(f"SELECT count(*) FROM {t.name}")).scalar_one()
+              for t in Base.metadata.sorted_tables}
+    counts["audit_head.seq"] = session.execute(text("SELECT seq FROM audit_head WHERE id = 1")).scalar_one()
+    return counts
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The one error shape, with the expected status (and code); returns the ``error`` object."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"code", "message", "details"}, error
+    assert isinstance(error["code"], str) and error["code"], error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["details"], list), error
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
+# --- uptime (status events, maintenance windows) ----------------------------------------------
+def status_event(unit_id: str, occurred_at: str, state: str, *, event_id: str | None = None) -> dict[str, str]:
+    """One ``POST /status-events`` item (``event_id`` fresh unless given)."""
+    return {"event_id": event_id or f"ev-{next(_seq)}", "unit_id": unit_id, "state": state,
+            "occurred_at": occurred_at}
+
+
+def add_status(session: Session, unit: Unit, occurred_at: datetime, state: str, *,
+               recorded_at: datetime | None = None, event_id: str | None = None) -> None:
+    """Store one status event directly (so a test can set ``recorded_at`` in the past)."""
+    from fleet.db import utcnow
+    from fleet.models import StatusEvent
+
+    session.add(StatusEvent(agency_id=unit.agency_id, unit_id=unit.id, event_id=event_id or f"ev-{next(_seq)}",
+                            state=state, occurred_at=occurred_at, recorded_at=recorded_at or utcnow()))
+    session.flush()
+
+
+def add_statuses(session: Session, unit: Unit, changes: list[tuple[datetime, str]]) -> None:
+    """Store status events through the ingest service, as telemetry would."""
+    from fleet import uptime
+
+    uptime.ingest(session, SYSTEM, [{"event_id": f"ev-{next(_seq)}", "unit_id": unit.id, "state": s,  # type: ignore[misc]
+                                     "occurred_at": t} for t, s in changes])
+
+
+def make_window(session: Session, *, contract: Contract, starts_at: datetime, ends_at: datetime,
+                unit: Unit | None = None, reason: str = "quarterly service"):  # type: ignore[no-untyped-def]
+    from fleet import uptime
+    from fleet.schemas.uptime import MaintenanceWindowIn
+
+    return uptime.create_window(session, SYSTEM, MaintenanceWindowIn(
+        contract_id=contract.id, unit_id=unit.id if unit else None, starts_at=starts_at, ends_at=ends_at,
+        reason=reason))
+
+
+@contextmanager
+def scratch_postgres_database(base_url: str, suffix: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database ``<name>_<suffix>`` next to ``base_url``'s, dropped after use."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    name = f"{url.database}_{suffix}"
+    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -13,6 +13,9 @@ from fleet.schemas.types import ClockKind, Day, Instant, Metric, Money, Name, Pe
 Code = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")]
 HHMM = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 Weekday = Annotated[StrictStr, Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")]
+# A window is a pair of times. JSON has no tuples, so the pair itself is lax (a 2-item list is
+# accepted); its items stay strict strings.
+Window = Annotated[tuple[HHMM, HHMM], Field(strict=False)]
 
 
 class AgencyIn(StrictInput):
@@ -33,7 +36,7 @@ class AgencyOut(BaseModel):
 class CalendarIn(StrictInput):
     name: Name
     timezone: TimeZone
-    weekly_hours: dict[Weekday, list[tuple[HHMM, HHMM]]]
+    weekly_hours: dict[Weekday, list[Window]]
     holiday_country: Annotated[StrictStr, Field(min_length=2, max_length=3)] | None = "US"
     holiday_subdivision: Annotated[StrictStr, Field(min_length=1, max_length=10)] | None = None
     closures: list[Day] = Field(default_factory=list)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,16 +23,17 @@ class StrictInput(BaseModel):
 
 def _instant(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str):
+        parsed = value
+    elif not isinstance(value, str):
         raise ValueError("must be an ISO 8601 instant string with an offset, e.g. 2026-03-02T08:15:00Z")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an ISO 8601 instant, e.g. 2026-03-02T08:15:00Z") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"{value!r} has no UTC offset; add Z or +hh:mm")
-    return parsed
+    else:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 instant, e.g. 2026-03-02T08:15:00Z") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError(f"{str(value)!r} has no UTC offset; add Z or +hh:mm")
+    return parsed.astimezone(UTC)  # answers use UTC, whatever offset the client sent
 
 
 def _day(value: Any) -> Any:
@@ -69,6 +70,6 @@ def _timezone(value: str) -> str:
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 Day = Annotated[date, BeforeValidator(_day)]
 TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
-Percent = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=100)]
+Percent = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=100, decimal_places=3)]
 Money = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=Decimal("99999999999999.99"), decimal_places=2)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=300)]

@@ -10,20 +10,24 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
+from api.migrate import upgrade
 from fleet.db import Database, make_engine
 from fleet.models import Ticket
-from tests.builders import auth, make_key, make_unit
+from tests.builders import auth, make_key, make_unit, scratch_postgres_database
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def committed_db(database_url):  # type: ignore[no-untyped-def]
+    """A scratch database of its own: this test commits, and must not leave rows for others."""
     if not database_url.startswith("postgresql"):
         pytest.skip("concurrency test needs PostgreSQL: set SLATRACK_TEST_DATABASE_URL")
-    db = Database(make_engine(database_url, pool_size=25))
-    yield db
-    db.engine.dispose()
+    with scratch_postgres_database(database_url, "idem") as url:
+        upgrade(url)
+        db = Database(make_engine(url, pool_size=25))
+        yield db
+        db.engine.dispose()
 
 
 def test_twenty_concurrent_requests_with_one_key_make_one_ticket(committed_db, settings):
