@@ -1,0 +1,245 @@
+"""Availability of units and fleets from status changes, tickets and maintenance.
+
+Rules (DESIGN.md "Availability"):
+
+- Period: ``[max(start, in_service_at), end)``; the caller passes
+  ``end = min(to, as_of)``.  Nothing before the unit entered service counts.
+- Telemetry: status changes are taken in ``occurred_at`` order (ties keep the
+  order given, so the last of simultaneous changes wins); each state holds from
+  its change to the next; before the first change the unit is
+  ``state_before_first_change`` (``up``).  A repeated state is no transition.
+- Down = telemetry ``down`` ∪ ``[reported, restored)`` of unit-down tickets (not
+  yet restored: down until ``end``); overlapping or touching spans merge.
+- Maintenance = telemetry ``maintenance`` ∪ scheduled windows.
+  With ``exclude_maintenance`` it is removed from numerator *and* denominator
+  and wins where it overlaps down (a unit down during its maintenance window is
+  not charged); otherwise it counts as downtime (operational availability, Ao).
+- ``availability = 100 × (period − excluded − downtime) / (period − excluded)``;
+  ``None`` when the denominator is zero.
+- Failures: entries into down (the merged down timeline) that occur inside the
+  period.  An outage already under way at the period start is charged as
+  downtime but counted as a failure only in the period where it began, so
+  monthly counts add up to the yearly count.  A down span lying wholly inside
+  excluded maintenance is not a failure; scheduled maintenance is never one.
+- ``MTBF = uptime ÷ failures``, ``MTTR = downtime ÷ failures`` in hours;
+  ``None`` when there were no failures.
+- Fleet figures are period-weighted: sums of period, excluded, downtime, uptime
+  and failures, with the ratios recomputed from the sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from operator import attrgetter
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from slas.errors import InvalidStatus
+from slas.intervals import DAWN, DUSK, ZERO, Interval, as_utc, clip, merge, subtract, total
+
+STATES = ("up", "down", "maintenance")
+UnitState = Literal["up", "down", "maintenance"]
+_HOUR = timedelta(hours=1)
+_occurred = attrgetter("occurred_at")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A telemetry status event: the unit is in ``state`` from ``occurred_at`` (stored UTC)."""
+
+    occurred_at: datetime
+    state: UnitState
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise InvalidStatus(f"unknown unit state {self.state!r} (use up, down or maintenance)")
+        object.__setattr__(self, "occurred_at", as_utc(self.occurred_at, "occurred_at"))
+
+
+@dataclass(frozen=True)
+class UnitAvailability:
+    """Availability figures for one unit (or a fleet) over a period."""
+
+    period: timedelta
+    excluded: timedelta
+    downtime: timedelta
+    failures: int
+    uptime: timedelta
+    availability_percent: float | None
+    mtbf_hours: float | None
+    mttr_hours: float | None
+
+
+def _figures(period: timedelta, excluded: timedelta, downtime: timedelta, failures: int) -> UnitAvailability:
+    """Derive uptime, availability, MTBF and MTTR from the four sums."""
+    uptime = period - excluded - downtime
+    denominator = period - excluded
+    return UnitAvailability(
+        period=period,
+        excluded=excluded,
+        downtime=downtime,
+        failures=failures,
+        uptime=uptime,
+        availability_percent=100 * (uptime / denominator) if denominator > ZERO else None,
+        mtbf_hours=(uptime / _HOUR) / failures if failures else None,
+        mttr_hours=(downtime / _HOUR) / failures if failures else None,
+    )
+
+
+def _telemetry(changes: Sequence[StatusChange], initial: str) -> tuple[list[Interval], list[Interval]]:
+    """Down and maintenance spans from status changes (unclipped, sorted).
+
+    The initial state holds from the dawn of time; the last state to the end.
+    """
+    down: list[Interval] = []
+    maintenance: list[Interval] = []
+    state, since = initial, DAWN
+    for change in sorted(changes, key=_occurred):
+        new = change.state
+        if new == state:
+            continue
+        t = change.occurred_at
+        if state == "down":
+            down.append((since, t))
+        elif state == "maintenance":
+            maintenance.append((since, t))
+        state, since = new, t
+    if state == "down":
+        down.append((since, DUSK))
+    elif state == "maintenance":
+        maintenance.append((since, DUSK))
+    return down, maintenance
+
+
+def _spans(pairs: Sequence[tuple[datetime, datetime | None]], open_end: datetime, name: str) -> list[Interval]:
+    return [
+        (as_utc(s, name), as_utc(e, name) if e is not None else open_end)
+        for s, e in pairs
+    ]
+
+
+def _timelines(
+    changes: Sequence[StatusChange],
+    ticket_down: Sequence[tuple[datetime, datetime | None]],
+    maintenance_windows: Sequence[tuple[datetime, datetime]],
+    state_before_first_change: str,
+    end: datetime,
+) -> tuple[list[Interval], list[Interval]]:
+    """Merged down and maintenance timelines (unclipped)."""
+    if state_before_first_change not in STATES:
+        raise InvalidStatus(f"unknown unit state {state_before_first_change!r} (use up, down or maintenance)")
+    tele_down, tele_maintenance = _telemetry(changes, state_before_first_change)
+    down = merge(tele_down + _spans(ticket_down, end, "ticket_down")) if ticket_down else merge(tele_down)
+    maintenance = merge(tele_maintenance + _spans(maintenance_windows, end, "maintenance_windows"))
+    return down, maintenance
+
+
+def unit_availability(
+    *,
+    start: datetime,
+    end: datetime,
+    in_service_at: datetime,
+    changes: Sequence[StatusChange],
+    ticket_down: Sequence[tuple[datetime, datetime | None]],
+    maintenance_windows: Sequence[tuple[datetime, datetime]],
+    exclude_maintenance: bool,
+    state_before_first_change: str = "up",
+) -> UnitAvailability:
+    """One unit's availability over ``[max(start, in_service_at), end)`` (module rules)."""
+    lo = max(as_utc(start, "start"), as_utc(in_service_at, "in_service_at"))
+    hi = as_utc(end, "end")
+    if hi <= lo:
+        return _figures(ZERO, ZERO, ZERO, 0)
+    down, maintenance = _timelines(changes, ticket_down, maintenance_windows, state_before_first_change, hi)
+    down_in = clip(down, lo, hi)
+    maintenance_in = clip(maintenance, lo, hi)
+    if exclude_maintenance:
+        excluded = total(maintenance_in)
+        charged = subtract(down_in, maintenance_in)
+    else:
+        excluded = ZERO
+        charged = merge(down_in + maintenance_in)
+    failures = sum(
+        1
+        for s, e in down
+        if lo <= s < hi and (not exclude_maintenance or subtract(clip([(s, e)], lo, hi), maintenance_in))
+    )
+    return _figures(hi - lo, excluded, total(charged), failures)
+
+
+def fleet_availability(units: Sequence[UnitAvailability]) -> UnitAvailability:
+    """Period-weighted fleet figures: sums of the units' times and failures."""
+    return _figures(
+        sum((u.period for u in units), ZERO),
+        sum((u.excluded for u in units), ZERO),
+        sum((u.downtime for u in units), ZERO),
+        sum(u.failures for u in units),
+    )
+
+
+def months_between(start: datetime, end: datetime, tz: str) -> list[tuple[datetime, datetime]]:
+    """Calendar-month slices of ``[start, end)`` in zone ``tz``, as UTC instants.
+
+    Rule: months begin at local midnight of the 1st (fold=0); the first and
+    last slices are cut at ``start`` and ``end``.
+    """
+    lo, hi = as_utc(start, "start"), as_utc(end, "end")
+    zone = ZoneInfo(tz)
+    local = lo.astimezone(zone)
+    year, month = local.year, local.month
+    out: list[tuple[datetime, datetime]] = []
+    month_start = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+    while month_start < hi:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        next_start = datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+        if next_start > lo:
+            out.append((max(lo, month_start), min(hi, next_start)))
+        month_start = next_start
+    return out
+
+
+def state_timeline(
+    *,
+    start: datetime,
+    end: datetime,
+    changes: Sequence[StatusChange],
+    ticket_down: Sequence[tuple[datetime, datetime | None]] = (),
+    maintenance_windows: Sequence[tuple[datetime, datetime]] = (),
+    in_service_at: datetime | None = None,
+    state_before_first_change: str = "up",
+) -> list[tuple[datetime, datetime, str]]:
+    """The unit's merged state over ``[max(start, in_service_at), end)``.
+
+    Rule: ``maintenance`` wins over ``down`` (as when maintenance is excluded),
+    ``down`` (telemetry ∪ unit-down tickets) over ``up``; consecutive spans of
+    the same state are merged; the spans tile the period without gaps.
+    """
+    lo = as_utc(start, "start")
+    if in_service_at is not None:
+        lo = max(lo, as_utc(in_service_at, "in_service_at"))
+    hi = as_utc(end, "end")
+    if hi <= lo:
+        return []
+    down, maintenance = _timelines(changes, ticket_down, maintenance_windows, state_before_first_change, hi)
+    maintenance_in = clip(maintenance, lo, hi)
+    marked = [(s, e, "maintenance") for s, e in maintenance_in]
+    marked += [(s, e, "down") for s, e in subtract(clip(down, lo, hi), maintenance_in)]
+    marked.sort()
+    out: list[tuple[datetime, datetime, str]] = []
+    cursor = lo
+    for s, e, state in marked:
+        if s > cursor:
+            out.append((cursor, s, "up"))
+        out.append((s, e, state))
+        cursor = e
+    if cursor < hi:
+        out.append((cursor, hi, "up"))
+    return out
+
+
+def local_month_label(month_start: datetime, tz: str) -> date:
+    """The local first-of-month date of a slice from :func:`months_between`."""
+    local = month_start.astimezone(ZoneInfo(tz)).date()
+    return local.replace(day=1)

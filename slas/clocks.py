@@ -1,0 +1,556 @@
+"""SLA clocks: from a ticket's events and the contract's targets, each metric's state.
+
+Definitions (DESIGN.md "SLA semantics"; every rule here is applied by
+:func:`evaluate`):
+
+- Metrics: ``response`` stops at the first of acknowledged, on_site, restored,
+  resolved or closed; ``on_site`` stops at the first on_site and is
+  ``not_applicable`` when restored, resolved or closed came first (a remote
+  fix); ``restore`` stops at the first restored, else at the resolution;
+  ``resolve`` stops at resolved (or closed).
+- ``closed`` without ``resolved`` ends the ticket's life like a resolution: every
+  clock still running stops there.
+- ``reopened`` after a resolution re-opens the ticket: the ``resolve`` clock runs
+  again from its accumulated time (the closed gap does not count); ``restore``
+  runs again too unless a ``restored`` event had already stopped it (a reopen
+  means the work was not finished, not that the unit went down again);
+  ``response`` and ``on_site`` never restart.
+- ``elapsed`` = covered time of the target's clock in the ticket's running
+  spans (``[reported, stop or at)``, plus reopened spans) minus the paused
+  spans, exact to the microsecond.
+- Pauses (``paused`` → ``resumed``) are subtracted only when the contract allows
+  pausing; otherwise pause events are ignored.  A pause never resumed runs to
+  ``at``; ``resolved``/``closed`` while paused ends the pause at that instant (a
+  ticket resolved straight from paused does not count its time on hold);
+  ``paused`` while already paused, ``resumed`` while not paused, and pause
+  events while the ticket is resolved are ignored.
+- Events after ``at`` are ignored; the rest are taken in ``occurred_at`` order
+  (stable for ties).  An event dated before ``reported_at`` counts as at
+  ``reported_at``.  If ``at`` is before ``reported_at`` the clocks read zero.
+- Targets follow the *current* priority (the last ``priority_changed`` at or
+  before ``at``); the clock is never restarted by a priority change, so time
+  already elapsed and pauses already taken are kept (elapsed is always
+  recomputed from the whole timeline).
+- State: ``breached`` when elapsed > target (stopped or not); ``met`` when
+  stopped with elapsed ≤ target; ``paused`` when currently paused and not
+  breached; otherwise ``running``.
+- ``due_at`` = the instant elapsed reaches the target given the pauses so far:
+  for a breached (or exactly-at-target) clock the past instant it reached the
+  target; for a stopped clock the instant it would have reached it had it kept
+  running from the stop; for a running clock ``add(at, target - elapsed)``; for
+  a paused clock ``None`` (the resume time is unknown).  With a calendar clock it
+  always falls inside business hours (never at midnight).
+- ``at_risk``: state ``running`` and elapsed ≥ ``warning_ratio`` × target.
+- ``paused_for``: covered time (on the target's clock) excluded as paused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from operator import attrgetter
+from typing import Literal
+
+from slas.calendars import TWENTY_FOUR_SEVEN, BusinessCalendar, Clock, PositionalClock, TwentyFourSeven
+from slas.errors import InvalidEvent, InvalidTarget
+from slas.intervals import ZERO, Interval, as_utc
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+METRICS = ("response", "on_site", "restore", "resolve")
+CLOCK_KINDS = ("24x7", "calendar")
+EVENT_TYPES = (
+    "reported",
+    "acknowledged",
+    "on_site",
+    "restored",
+    "resolved",
+    "closed",
+    "paused",
+    "resumed",
+    "reopened",
+    "priority_changed",
+    "corrected",
+)
+State = Literal["running", "paused", "met", "breached", "not_applicable"]
+_MINUTE = timedelta(minutes=1)
+_occurred = attrgetter("occurred_at")
+
+
+@dataclass(frozen=True)
+class Target:
+    """An SLA target: ``minutes`` of the given ``clock`` for one priority and metric."""
+
+    priority: str
+    metric: str
+    minutes: int
+    clock: Literal["24x7", "calendar"]
+
+    def __post_init__(self) -> None:
+        if self.priority not in PRIORITIES:
+            raise InvalidTarget(f"unknown priority {self.priority!r} (use {', '.join(PRIORITIES)})")
+        if self.metric not in METRICS:
+            raise InvalidTarget(f"unknown metric {self.metric!r} (use {', '.join(METRICS)})")
+        if self.clock not in CLOCK_KINDS:
+            raise InvalidTarget(f"unknown clock {self.clock!r} (use 24x7 or calendar)")
+        if isinstance(self.minutes, bool) or not isinstance(self.minutes, int) or self.minutes < 0:
+            raise InvalidTarget(f"target minutes must be a whole number ≥ 0, got {self.minutes!r}")
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """A set of targets in force from ``effective_from`` (versioned SLA policy)."""
+
+    effective_from: datetime
+    targets: tuple[Target, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "effective_from", as_utc(self.effective_from, "effective_from"))
+
+
+def targets_in_force(versions: Sequence[PolicyVersion], reported_at: datetime) -> tuple[Target, ...]:
+    """Targets of the policy version in force at ``reported_at``.
+
+    Rule: the version with the latest ``effective_from`` ≤ ``reported_at``; a ticket
+    reported before every version gets the earliest version (the contract's
+    first policy); no versions gives no targets.  Changing a contract's targets
+    later therefore never rewrites older tickets' outcomes.
+    """
+    if not versions:
+        return ()
+    reported = as_utc(reported_at, "reported_at")
+    ordered = sorted(versions, key=attrgetter("effective_from"))
+    chosen = ordered[0]
+    for version in ordered:
+        if version.effective_from <= reported:
+            chosen = version
+    return chosen.targets
+
+
+@dataclass(frozen=True)
+class Event:
+    """One fact of a ticket's (already corrected) timeline.
+
+    ``occurred_at`` must be aware and is stored in UTC; ``priority_changed``
+    needs the new ``priority``.
+    """
+
+    type: str
+    occurred_at: datetime
+    priority: str | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in EVENT_TYPES:
+            raise InvalidEvent(f"unknown event type {self.type!r} (use {', '.join(EVENT_TYPES)})")
+        object.__setattr__(self, "occurred_at", as_utc(self.occurred_at, "occurred_at"))
+        if self.type == "priority_changed" and self.priority not in PRIORITIES:
+            raise InvalidEvent(f"priority_changed needs a priority in {', '.join(PRIORITIES)}, got {self.priority!r}")
+
+
+@dataclass(frozen=True)
+class MetricClock:
+    """One metric's clock as read at a moment (see the module rules)."""
+
+    metric: str
+    target_minutes: int
+    clock: str
+    elapsed: timedelta
+    due_at: datetime | None
+    stopped_at: datetime | None
+    state: State
+    breached: bool
+    at_risk: bool
+    paused_for: timedelta
+
+    @property
+    def elapsed_minutes(self) -> float:
+        """Elapsed covered minutes, rounded to 2 decimals (display only)."""
+        return round(self.elapsed / _MINUTE, 2)
+
+
+@dataclass(frozen=True)
+class TicketSla:
+    """All metric clocks of one ticket at instant ``at`` under its current priority."""
+
+    priority: str
+    metrics: tuple[MetricClock, ...]
+    at: datetime
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+class _Positions:
+    """Position view of a plain :class:`Clock`, anchored at the report instant."""
+
+    __slots__ = ("clock", "anchor")
+
+    def __init__(self, clock: Clock, anchor: datetime) -> None:
+        self.clock, self.anchor = clock, anchor
+
+    def position(self, t: datetime) -> timedelta:
+        return self.clock.covered(self.anchor, t)
+
+    def instant_at(self, pos: timedelta) -> datetime:
+        return self.clock.add(self.anchor, pos)
+
+
+def _positional(clock: Clock, anchor: datetime) -> PositionalClock | _Positions:
+    """Use the clock's own cumulative positions when it has them (fast path)."""
+    if isinstance(clock, (BusinessCalendar, TwentyFourSeven)):
+        return clock
+    if hasattr(clock, "position") and hasattr(clock, "instant_at"):
+        return clock  # type: ignore[return-value]
+    return _Positions(clock, anchor)
+
+
+#: What the ticket's events say (see :func:`_scan`):
+#: (current priority, counting spans, paused spans, paused now, remote-fix
+#: instant, stop instant per metric).
+_Life = tuple[str, list[Interval], list[Interval], bool, "datetime | None", dict[str, "datetime | None"]]
+
+
+_CONTACTS = frozenset({"acknowledged", "on_site", "restored", "resolved", "closed"})
+
+
+def _scan(
+    reported: datetime, priority: str, events: Sequence[Event], at: datetime, until: datetime, pause_allowed: bool
+) -> _Life:
+    """One pass over the events (≤ ``at``, in time order) applying the module rules.
+
+    Returns the current priority; the *counting* spans (the ticket open —
+    reported → resolution, reopen → resolution …, the last one ending at
+    ``until`` if still open — minus pauses); the paused spans; whether it is
+    paused now; the instant ``on_site`` became not applicable (a remote fix);
+    and each metric's stop instant (``None``: still running).
+    """
+    runs: list[Interval] = []
+    pauses: list[Interval] = []
+    responded: datetime | None = None
+    on_site: datetime | None = None
+    no_visit: datetime | None = None
+    restored: datetime | None = None
+    run_start: datetime | None = reported
+    pause_start: datetime | None = None
+    for event in sorted(events, key=_occurred):
+        t = event.occurred_at
+        if t > at:
+            break
+        if t < reported:
+            t = reported
+        kind = event.type
+        if kind in _CONTACTS:
+            if responded is None:
+                responded = t
+            if kind == "acknowledged":
+                continue
+            if on_site is None and no_visit is None:
+                if kind == "on_site":
+                    on_site = t
+                else:
+                    no_visit = t
+            if kind == "restored":
+                if restored is None:
+                    restored = t
+            elif kind != "on_site" and run_start is not None:  # resolved or closed
+                if pause_start is not None:
+                    pauses.append((pause_start, t))
+                    pause_start = None
+                runs.append((run_start, t))
+                run_start = None
+        elif kind == "paused":
+            if pause_allowed and run_start is not None and pause_start is None:
+                pause_start = t
+        elif kind == "resumed":
+            if pause_start is not None:
+                pauses.append((pause_start, t))
+                pause_start = None
+        elif kind == "reopened":
+            if run_start is None:
+                run_start = t
+        elif kind == "priority_changed":
+            priority = event.priority or priority
+    ended_at: datetime | None = None
+    if run_start is None:
+        ended_at = runs[-1][1]
+    else:
+        runs.append((run_start, until))
+        if pause_start is not None:
+            pauses.append((pause_start, until))
+    if len(runs) == 1:  # never reopened: a stop event after the resolution stops at it
+        start, end = runs[0]
+        counting = _unpaused(runs, pauses) if pauses else [(start, end)] if start < end else []
+        stops = {
+            "response": ended_at if responded is None else responded if responded <= end else end,
+            "on_site": ended_at if on_site is None else on_site if on_site <= end else end,
+            "restore": ended_at if restored is None else restored if restored <= end else end,
+            "resolve": ended_at,
+        }
+    else:
+        counting = _unpaused(runs, pauses)
+        stops = {
+            "response": ended_at if responded is None else _stop(responded, runs),
+            "on_site": ended_at if on_site is None else _stop(on_site, runs),
+            "restore": ended_at if restored is None else _stop(restored, runs),
+            "resolve": ended_at,
+        }
+    return (priority, counting, pauses, ended_at is None and pause_start is not None, no_visit, stops)
+
+
+def _unpaused(runs: list[Interval], pauses: list[Interval]) -> list[Interval]:
+    """Runs minus pauses (pauses always lie inside runs), empty spans dropped."""
+    out: list[Interval] = []
+    j = 0
+    for start, end in runs:
+        cursor = start
+        while j < len(pauses) and pauses[j][0] < end:
+            if pauses[j][0] > cursor:
+                out.append((cursor, pauses[j][0]))
+            cursor = max(cursor, pauses[j][1])
+            j += 1
+        if cursor < end:
+            out.append((cursor, end))
+    return out
+
+
+def _stop(cutoff: datetime, runs: list[Interval]) -> datetime:
+    """When a metric whose own stop event happened at ``cutoff`` stopped.
+
+    A cutoff inside a run stops it there; one in a closed gap (e.g. restored
+    after resolved) stops it at the resolution before it.  (A metric without
+    a stop event stops with the ticket's last resolution, if any.)
+    """
+    last = runs[0][1]
+    for start, end in runs:
+        if start > cutoff:
+            break
+        if cutoff <= end:
+            return cutoff
+        last = end
+    return last
+
+
+# --------------------------------------------------------------------------- reading
+
+#: Disjoint spans measured on one clock, shared by a ticket's metrics:
+#: (clock, spans, positions of each span's start and end, total covered time,
+#: position of the last span's end when that end is the reading instant).
+_Ledger = tuple[
+    "PositionalClock | _Positions", list[Interval], list[tuple[timedelta, timedelta]], timedelta, "timedelta | None"
+]
+
+
+def _ledger(spans: list[Interval], clock: PositionalClock | _Positions, until: datetime) -> _Ledger:
+    """Measure ``spans`` once on ``clock``."""
+    position = clock.position
+    positions = [(position(start), position(end)) for start, end in spans]
+    total = ZERO
+    for pos_start, pos_end in positions:
+        total += pos_end - pos_start
+    end_position = positions[-1][1] if spans and spans[-1][1] == until else None
+    return (clock, spans, positions, total, end_position)
+
+
+def _upto(ledger: _Ledger, stop: datetime | None) -> tuple[timedelta, timedelta | None]:
+    """Covered time of the ledger's spans before ``stop`` (all for ``None``) and,
+    when known without another look-up, the clock position of ``stop``."""
+    clock, spans, positions, total, end_position = ledger
+    if stop is None:
+        return total, end_position
+    counted = ZERO
+    for (start, end), (pos_start, pos_end) in zip(spans, positions):
+        if start >= stop:
+            break
+        if end > stop:
+            position = clock.position(stop)
+            return counted + (position - pos_start), position
+        counted += pos_end - pos_start
+        if end == stop:
+            return counted, pos_end
+    return counted, None
+
+
+def _reached(ledger: _Ledger, target: timedelta) -> datetime:
+    """The instant the ledger's spans accumulate ``target`` (> 0, ≤ their total)."""
+    clock, _, positions, _, _ = ledger
+    counted = ZERO
+    for pos_start, pos_end in positions:
+        span = pos_end - pos_start
+        if counted + span >= target:
+            return clock.instant_at(pos_start + (target - counted))
+        counted += span
+    raise AssertionError("target not reached within the counted spans")
+
+
+class _MetricClockDraft:
+    """A mutable twin of :class:`MetricClock` (same fields, same layout).
+
+    The engine fills one with plain attribute stores and then turns it into a
+    genuine, frozen ``MetricClock`` by class assignment: the result is exactly
+    ``MetricClock(...)`` (same type, fields, equality) at a fraction of the cost
+    of the frozen constructor's per-field ``object.__setattr__`` calls.
+    """
+
+    def __init__(
+        self, metric: str, target_minutes: int, clock: str, elapsed: timedelta, due_at: datetime | None,
+        stopped_at: datetime | None, state: State, breached: bool, at_risk: bool, paused_for: timedelta,
+    ) -> None:
+        self.metric = metric
+        self.target_minutes = target_minutes
+        self.clock = clock
+        self.elapsed = elapsed
+        self.due_at = due_at
+        self.stopped_at = stopped_at
+        self.state = state
+        self.breached = breached
+        self.at_risk = at_risk
+        self.paused_for = paused_for
+
+
+class _TicketSlaDraft:
+    """Mutable twin of :class:`TicketSla` (see :class:`_MetricClockDraft`)."""
+
+    def __init__(self, priority: str, metrics: tuple[MetricClock, ...], at: datetime) -> None:
+        self.priority = priority
+        self.metrics = metrics
+        self.at = at
+
+
+
+#: A metric to read: (metric, target, target as timedelta, warning threshold,
+#: clock kind index in CLOCK_KINDS); a plan lists them per priority in METRICS order.
+_Step = tuple[str, Target, timedelta, timedelta, int]
+_Plan = dict[str, tuple[_Step, ...]]
+
+
+def _general(
+    ledger: _Ledger, limit: timedelta, stop: datetime | None, paused: bool, reported: datetime, until: datetime
+) -> tuple[timedelta, datetime | None]:
+    """Elapsed time and ``due_at`` of a metric stopped at ``stop`` (any spans)."""
+    elapsed, stop_position = _upto(ledger, stop)
+    if elapsed >= limit:
+        return elapsed, (_reached(ledger, limit) if limit else reported)
+    if paused:
+        return elapsed, None
+    clock = ledger[0]
+    if stop_position is None:
+        stop_position = clock.position(until if stop is None else stop)
+    return elapsed, clock.instant_at(stop_position + (limit - elapsed))
+
+
+def _read_all(
+    steps: tuple[_Step, ...], life: _Life, clocks: tuple[PositionalClock | _Positions, ...],
+    reported: datetime, until: datetime,
+) -> tuple[MetricClock, ...]:
+    """Read each planned metric's clock (module rules); spans are measured
+    once per clock kind.
+
+    Fast path: with one counting span ``[a, b)`` and no pauses, elapsed is the
+    covered time from ``a`` to the metric's stop (or ``b``), and ``due_at`` is
+    ``add(a, target)`` whatever the state (the general rules reduce to that).
+    The frozen ``MetricClock`` is built as a draft then given its class (same
+    result as the constructor, without its per-field ``setattr`` cost).
+    """
+    _, counting, pauses, paused_now, no_visit, stops = life
+    ledgers: list[tuple[_Ledger, _Ledger | None] | None] = [None, None]
+    readings: list[MetricClock] = []
+    for metric, target, limit, threshold, kind in steps:
+        if no_visit is not None and metric == "on_site":
+            readings.append(_not_applicable(target, no_visit))
+            continue
+        pair = ledgers[kind]
+        if pair is None:
+            clock = clocks[kind]
+            pair = ledgers[kind] = (
+                _ledger(counting, clock, until), _ledger(pauses, clock, until) if pauses else None
+            )
+        ledger, pause_ledger = pair
+        stop = stops[metric]
+        spans = ledger[1]
+        if pause_ledger is None and limit and len(spans) == 1 and (stop is None or spans[0][0] < stop <= spans[0][1]):
+            clock = ledger[0]
+            pos_start, pos_end = ledger[2][0]
+            elapsed = pos_end - pos_start if stop is None or stop == spans[0][1] else clock.position(stop) - pos_start
+            due_at: datetime | None = clock.instant_at(pos_start + limit)
+            paused_for = ZERO
+        else:
+            elapsed, due_at = _general(ledger, limit, stop, paused_now and stop is None, reported, until)
+            paused_for = _upto(pause_ledger, stop)[0] if pause_ledger is not None else ZERO
+        state: State = (
+            "breached" if elapsed > limit else "met" if stop is not None else "paused" if paused_now else "running"
+        )
+        reading = _MetricClockDraft(metric, target.minutes, target.clock, elapsed, due_at, stop, state,
+                                    state == "breached", state == "running" and elapsed >= threshold, paused_for)
+        reading.__class__ = MetricClock  # type: ignore[assignment]
+        readings.append(reading)  # type: ignore[arg-type]
+    return tuple(readings)
+
+
+def _not_applicable(target: Target, since: datetime) -> MetricClock:
+    return MetricClock(target.metric, target.minutes, target.clock, ZERO, None, since,
+                       "not_applicable", False, False, ZERO)
+
+
+_plan_cache: tuple[tuple[Target, ...], float, _Plan] = ((), 0.0, {})
+
+
+def _plan(targets: Sequence[Target], warning_ratio: float) -> _Plan:
+    """Targets by priority in metric order; a duplicate is an error.  The
+    warning threshold is target × ratio, rounded to the microsecond.  The last
+    plan is reused while equal targets (compared item by item) are passed."""
+    global _plan_cache
+    snapshot = tuple(targets)
+    cached, cached_ratio, plan = _plan_cache
+    if snapshot == cached and warning_ratio == cached_ratio:
+        return plan
+    chosen: dict[tuple[str, str], Target] = {}
+    for target in snapshot:
+        if (target.priority, target.metric) in chosen:
+            raise InvalidTarget(f"two targets for {target.priority} {target.metric}")
+        chosen[(target.priority, target.metric)] = target
+    plan = {}
+    for priority in PRIORITIES:
+        steps = []
+        for metric in METRICS:
+            target = chosen.get((priority, metric))
+            if target is not None:
+                limit = timedelta(minutes=target.minutes)
+                steps.append((metric, target, limit, limit * warning_ratio, CLOCK_KINDS.index(target.clock)))
+        plan[priority] = tuple(steps)
+    _plan_cache = (snapshot, warning_ratio, plan)
+    return plan
+
+
+def evaluate(
+    *,
+    reported_at: datetime,
+    priority: str,
+    events: Sequence[Event],
+    targets: Sequence[Target],
+    calendar: Clock,
+    at: datetime,
+    pause_allowed: bool,
+    warning_ratio: float = 0.75,
+) -> TicketSla:
+    """Read every metric clock of one ticket at instant ``at``.
+
+    Applies the rules of this module's docstring.  ``targets`` are the policy
+    version in force at ``reported_at`` (see :func:`targets_in_force`); the
+    metrics returned are those ``targets`` define for the ticket's current
+    priority, in the order response, on_site, restore, resolve.  ``24x7``
+    targets use real time, ``calendar`` targets use ``calendar``.
+    """
+    reported = as_utc(reported_at, "reported_at")
+    read_at = as_utc(at, "at")
+    if priority not in PRIORITIES:
+        raise InvalidEvent(f"unknown priority {priority!r} (use {', '.join(PRIORITIES)})")
+    if not warning_ratio >= 0:
+        raise ValueError(f"warning_ratio must be ≥ 0, got {warning_ratio!r}")
+    until = read_at if read_at > reported else reported
+    life = _scan(reported, priority, events, read_at, until, pause_allowed)
+    clocks = (TWENTY_FOUR_SEVEN, _positional(calendar, reported))
+    metrics = _read_all(_plan(targets, warning_ratio)[life[0]], life, clocks, reported, until)
+    sla = _TicketSlaDraft(life[0], metrics, read_at)
+    sla.__class__ = TicketSla  # type: ignore[assignment]
+    return sla  # type: ignore[return-value]
