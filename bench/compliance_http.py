@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._scratch import scratch_database, server  # noqa: E402
+from bench._scratch import scratch_database, server
 
 
 def load(url: str, tickets: int) -> tuple[str, str]:
