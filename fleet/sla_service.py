@@ -98,7 +98,9 @@ def _clock_out(m: clocks.MetricClock) -> MetricClockOut:
                           paused_minutes=round(m.paused_for.total_seconds() / MINUTE, 2))
 
 
-def _event_facts(session: Session, ticket_filter: Sequence[ColumnElement[bool]], as_of: datetime) -> dict[str, list[timeline.Fact]]:
+def _event_facts(
+    session: Session, ticket_filter: Sequence[ColumnElement[bool]], as_of: datetime
+) -> dict[str, list[timeline.Fact]]:
     """The events (and corrections) of the selected tickets recorded by ``as_of``, in one query."""
     rows = session.connection().execute(
         select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, TicketEvent.occurred_at,
