@@ -185,7 +185,7 @@ def add_statuses(session: Session, unit: Unit, changes: list[tuple[datetime, str
     """Store status events through the ingest service, as telemetry would."""
     from fleet import uptime
 
-    uptime.ingest(session, SYSTEM, [{"event_id": f"ev-{next(_seq)}", "unit_id": unit.id, "state": s,  # type: ignore[misc]
+    uptime.ingest(session, SYSTEM, [{"event_id": f"ev-{next(_seq)}", "unit_id": unit.id, "state": s,
                                      "occurred_at": t} for t, s in changes])
 
 

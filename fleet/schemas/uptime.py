@@ -1,0 +1,252 @@
+"""Uptime shapes: status-event batches, maintenance windows, availability figures, state timelines.
+
+A status batch holds up to 10,000 events, so it is validated in one pass by pydantic-core straight
+from the request bytes (:data:`STATUS_BATCH`, a ``TypeAdapter`` over ``TypedDict`` s: no model
+instance per event) and its errors are reported per event as ``{index, event_id, reason}``
+(:func:`parse_status_batch`, which also hands back the events that passed, so the caller can
+name their domain problems too).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter, ValidationError, model_validator
+from typing_extensions import TypedDict
+
+from fleet.errors import Invalid
+from fleet.schemas.types import Instant, StrictInput
+
+MAX_BATCH = 10_000
+UnitState = Literal["up", "down", "maintenance"]
+_STRICT = ConfigDict(strict=True, extra="forbid")
+
+
+# --- status events ----------------------------------------------------------------------------
+class StatusEventIn(TypedDict):
+    """One telemetry event: ``unit_id`` is in ``state`` from ``occurred_at`` on."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+
+    event_id: Annotated[StrictStr, Field(min_length=1, max_length=100,
+                                         description="chosen by the sender, unique per unit: makes retries safe")]
+    unit_id: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    state: UnitState
+    occurred_at: Instant
+
+
+class StatusBatchIn(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+
+    events: Annotated[list[StatusEventIn], Field(max_length=MAX_BATCH)]
+
+
+STATUS_BATCH: TypeAdapter[StatusBatchIn] = TypeAdapter(StatusBatchIn)
+STATUS_EVENT: TypeAdapter[StatusEventIn] = TypeAdapter(StatusEventIn)
+
+
+def _problem(index: int | None, event_id: Any, reason: str) -> dict[str, Any]:
+    return {"index": index, "event_id": event_id if isinstance(event_id, str) else None, "reason": reason}
+
+
+def batch_rejected(problems: list[dict[str, Any]], total: int | None) -> Invalid:
+    """The one error for a refused batch: every problem listed (by index), nothing stored."""
+    problems = sorted(problems, key=lambda p: -1 if p["index"] is None else p["index"])
+    bad = len({p["index"] for p in problems})
+    what = f"{bad} of {total} events are invalid" if total is not None else "the batch is malformed"
+    return Invalid(f"status batch rejected, nothing stored: {what}; see details", code="invalid_status_events",
+                   details=problems)
+
+
+class BatchErrors(Exception):
+    """A batch that failed validation: its ``problems``, and the events that passed (by index) so
+    the caller can add their domain problems (unknown unit, …) before refusing the batch."""
+
+    def __init__(self, problems: list[dict[str, Any]], total: int | None, valid: dict[int, StatusEventIn]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems, self.total, self.valid = problems, total, valid
+
+
+def parse_status_batch(body: bytes) -> list[StatusEventIn]:
+    """Validate a batch from its JSON bytes in one pass, or raise :class:`BatchErrors`."""
+    try:
+        return STATUS_BATCH.validate_json(body)["events"]
+    except ValidationError as exc:
+        raise _explain(body, exc) from None
+
+
+def _explain(body: bytes, exc: ValidationError) -> BatchErrors:
+    """Turn pydantic's errors into ``{index, event_id, reason}`` entries (slow path: errors only)."""
+    try:
+        raw: Any = json.loads(body)
+    except ValueError:
+        return BatchErrors([_problem(None, None, "the body is not valid JSON")], None, {})
+    events = raw.get("events") if isinstance(raw, dict) else None
+    if not isinstance(events, list):
+        reasons = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+                   if len(e["loc"]) <= 1]
+        return BatchErrors([_problem(None, None, r) for r in reasons or ['expected {"events": [...]}']], None, {})
+    if len(events) > MAX_BATCH:
+        return BatchErrors(
+            [_problem(None, None, f"{len(events)} events in one batch; send at most {MAX_BATCH:,} per request")],
+            len(events), {})
+    problems: dict[int, list[str]] = {}
+    for e in exc.errors(include_url=False):
+        loc = e["loc"]
+        if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+            field = ".".join(str(p) for p in loc[2:]) or "event"
+            problems.setdefault(loc[1], []).append(f"{field}: {_message(e)}")
+        else:
+            problems.setdefault(-1, []).append(f"{'.'.join(str(p) for p in loc) or 'body'}: {e['msg']}")
+    out = [_problem(None, None, "; ".join(reasons)) for i, reasons in problems.items() if i < 0]
+    for i, reasons in sorted((i, r) for i, r in problems.items() if i >= 0):
+        item = events[i]
+        out.append(_problem(i, item.get("event_id") if isinstance(item, dict) else None, "; ".join(reasons)))
+    valid: dict[int, StatusEventIn] = {}
+    if -1 not in problems:
+        for i, item in enumerate(events):
+            if i not in problems:
+                try:
+                    valid[i] = STATUS_EVENT.validate_python(item)
+                except ValidationError:  # pragma: no cover - passed in the batch, so passes alone
+                    out.append(_problem(i, item.get("event_id"), "invalid event"))
+    return BatchErrors(out, len(events), valid)
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "literal_error" and error["loc"][-1] == "state":
+        return f"unknown state {error['input']!r}; use up, down or maintenance"
+    msg: str = error["msg"]
+    return msg.removeprefix("Value error, ")
+
+
+def _inline_refs(schema: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline_refs(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline_refs(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline_refs(v, defs) for v in schema]
+    return schema
+
+
+def status_batch_openapi() -> dict[str, Any]:
+    """The request body as OpenAPI sees it (the handler reads raw bytes for speed)."""
+    schema = STATUS_BATCH.json_schema()
+    body = _inline_refs(schema, schema.get("$defs", {}))
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
+
+
+class IngestOut(BaseModel):
+    accepted: int = Field(description="events stored by this request")
+    duplicates: int = Field(description="events already stored (same unit_id and event_id) or repeated in the batch")
+
+
+# --- maintenance windows ----------------------------------------------------------------------
+class MaintenanceWindowIn(StrictInput):
+    contract_id: StrictStr
+    unit_id: StrictStr | None = Field(default=None, description="omit for a window covering the whole contract")
+    starts_at: Instant
+    ends_at: Instant
+    reason: Annotated[StrictStr, Field(min_length=3, max_length=2000)]
+
+    @model_validator(mode="after")
+    def _check(self) -> MaintenanceWindowIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class CancelIn(StrictInput):
+    reason: Annotated[StrictStr, Field(min_length=3, max_length=2000)]
+
+
+class MaintenanceWindowOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    agency_id: str
+    contract_id: str
+    unit_id: str | None
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    recorded_at: datetime
+    created_by: str
+    cancelled_at: datetime | None
+
+
+# --- availability -----------------------------------------------------------------------------
+class _Period(BaseModel):
+    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
+
+    from_: date = Field(alias="from", description="first day, in the contract calendar's time zone")
+    to: date = Field(description="day after the last (exclusive)")
+    timezone: str
+    as_of: datetime = Field(description="only facts recorded by then")
+    at: datetime = Field(description="only facts that occurred by then; the period ends at min(to, at)")
+    period_start: datetime | None = Field(description="the period actually measured (UTC); null when empty")
+    period_end: datetime | None
+
+
+class Figures(BaseModel):
+    availability_percent: float | None = Field(description="100 × (period − excluded − downtime) ÷ "
+                                                            "(period − excluded); null when that is zero")
+    period_minutes: float
+    downtime_minutes: float
+    excluded_minutes: float
+    uptime_minutes: float
+    failures: int
+    mtbf_hours: float | None
+    mttr_hours: float | None
+
+
+class MonthOut(BaseModel):
+    month: str = Field(description="YYYY-MM in the contract calendar's time zone")
+    availability_percent: float | None
+    downtime_minutes: float
+    failures: int
+    period_minutes: float
+    excluded_minutes: float
+
+
+class UnitFiguresOut(Figures):
+    unit_id: str
+    serial: str
+    in_service_at: datetime
+
+
+class _Verdict(BaseModel):
+    definition: str = Field(description='"Ao" (maintenance counts as down) or "maintenance excluded"')
+    exclude_scheduled_maintenance: bool
+    target_percent: float
+    passed: bool | None = Field(description="availability ≥ target; null when there is no figure")
+
+
+class ContractAvailabilityOut(_Period, _Verdict, Figures):
+    """A contract's fleet figures (period-weighted over its units), each unit's, and a monthly series."""
+
+    contract_id: str
+    units: list[UnitFiguresOut]
+    monthly: list[MonthOut]
+
+
+class UnitAvailabilityOut(_Period, _Verdict, Figures):
+    unit_id: str
+    serial: str
+    contract_id: str
+    in_service_at: datetime
+    monthly: list[MonthOut]
+
+
+class IntervalOut(BaseModel):
+    start: datetime
+    end: datetime
+    state: UnitState
+
+
+class TimelineOut(_Period):
+    unit_id: str
+    intervals: list[IntervalOut] = Field(description="tiles [period_start, period_end): maintenance wins over "
+                                                     "down, down (telemetry ∪ unit-down tickets) over up")

@@ -1,0 +1,584 @@
+"""Uptime use cases: status events at fleet scale, maintenance windows, availability, timelines.
+
+Status events (:func:`ingest`) arrive in batches of up to 10,000 and are the hot path:
+
+* the batch is validated in one pass (:func:`fleet.schemas.uptime.parse_status_batch`), unit ids
+  are resolved with one query (scoped: an agency-bound key sees only its agency's units, so another
+  agency's unit is just an unknown unit), and every bad event is reported as ``{index, event_id,
+  reason}`` with the whole batch refused and nothing stored;
+* the rows go in with one statement (PostgreSQL: ``INSERT … SELECT FROM unnest(arrays)``; SQLite:
+  an executemany), ``ON CONFLICT (unit_id, event_id) DO NOTHING``: a retried or overlapping batch
+  stores nothing twice, and ``duplicates`` counts what was already stored or repeated in the batch
+  (the first copy of an ``event_id`` wins; a re-sent id with other content is still a duplicate);
+* rows are inserted in ``(unit_id, occurred_at, event_id)`` order, so two batches racing over the
+  same events take their row locks in the same order (no deadlock), and a unit's simultaneous
+  events are applied in a fixed order (by ``id``, the storage order: the last one stored wins);
+* **audit**: one ledger entry per batch that stored something (action ``status_events.ingest``,
+  entity = the batch's SHA-256, ``after`` = accepted, duplicates, events, units, first/last
+  ``occurred_at`` and the SHA-256 of the canonical batch), not one per event: at fleet scale a
+  per-event entry would serialise every writer on the audit head 10,000 times a request. The
+  events themselves are append-only facts with their own ``recorded_at``; the hash lets anyone
+  check a stored batch against the entry. A batch of duplicates only writes nothing and is not
+  audited.
+
+Availability (:func:`contract_availability`, :func:`unit_availability`) follows DESIGN.md
+"Availability" with the pure arithmetic in :mod:`slas.availability`. The record is read as it
+stood at ``as_of`` (``recorded_at <= as_of`` for status events, tickets and their events, and
+maintenance windows; a window cancelled by ``as_of`` is ignored) and the clocks at ``at`` (the
+period ends at ``min(to, at)``). Raw events are never loaded as ORM objects: one core query per
+contract returns ``(unit_id, occurred_at, state)`` tuples, in the period only, already reduced to
+state *changes* by a ``lag()`` window (a repeated state is no transition, so the figures are the
+same); the state each unit was in at the period start comes from a correlated ``ORDER BY
+occurred_at DESC LIMIT 1`` probe of the ``(unit_id, occurred_at)`` index. On PostgreSQL the changes
+are streamed and each unit is computed by :func:`slas.availability.unit_availability` as soon as
+its rows are in (:func:`iter_facts`), while the server goes on producing. docs/SCALING.md has the
+measurements and the covering index that takes the sort out of the query.
+
+Ticket downtime: a ticket with ``unit_down`` recorded by ``as_of`` keeps its unit down from
+``reported_at`` to its first ``restored`` (else ``resolved``) on the ticket's effective timeline as
+of ``as_of`` (corrections applied), counting only events that occurred by ``at``; not yet
+restored: down to the period end. Reopening a ticket does not restart its downtime (a recurring
+outage shows in telemetry or in a new ticket).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from itertools import groupby
+from operator import attrgetter, itemgetter
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import psycopg
+from sqlalchemy import Select, String, Table, any_, bindparam, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fleet import audit, timeline
+from fleet.db import utcnow
+from fleet.errors import Conflict, Invalid
+from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, Unit
+from fleet.pagination import Page, paginate
+from fleet.principal import Principal
+from fleet.schemas.uptime import (
+    BatchErrors,
+    CancelIn,
+    ContractAvailabilityOut,
+    IngestOut,
+    IntervalOut,
+    MaintenanceWindowIn,
+    MonthOut,
+    StatusEventIn,
+    TimelineOut,
+    UnitAvailabilityOut,
+    UnitFiguresOut,
+    batch_rejected,
+    parse_status_batch,
+)
+from fleet.tenancy import get_scoped, scope_filter, scoped
+from fleet.tickets import FUTURE_TOLERANCE, facts_by_ticket
+from slas.availability import (
+    StatusChange,
+    UnitAvailability,
+    fleet_availability,
+    local_month_label,
+    months_between,
+    state_timeline,
+)
+from slas.availability import unit_availability as unit_figures
+
+_EVENTS = cast(Table, StatusEvent.__table__)
+_PG_INSERT = (  # driver SQL: %b sends each column as one binary array (no per-element quoting)
+    "INSERT INTO status_events (agency_id, unit_id, event_id, state, occurred_at, recorded_at) "
+    "SELECT a, u, e, s, o, %b FROM unnest(%b::varchar[], %b::varchar[], %b::varchar[], %b::varchar[], "
+    "%b::timestamptz[]) AS t(a, u, e, s, o) ON CONFLICT (unit_id, event_id) DO NOTHING"
+)
+_MINUTE = timedelta(minutes=1)
+_Row = tuple[str, datetime, str, str, str, str]
+"""unit_id, occurred_at, event_id, state, occurred_at as ISO text, agency_id (sorts by unit, then time)."""
+
+
+# --- status events ----------------------------------------------------------------------------
+def ingest_json(session: Session, principal: Principal, body: bytes) -> IngestOut:
+    """``POST /status-events``: check the role, validate the raw JSON batch, then :func:`ingest`.
+    A malformed batch is refused naming every bad event, its domain problems included."""
+    principal.require("status.write")
+    try:
+        events = parse_status_batch(body)
+    except BatchErrors as exc:
+        problems = list(exc.problems)
+        if exc.valid:
+            units = _units(session, principal, {e["unit_id"] for e in exc.valid.values()})
+            latest = utcnow() + FUTURE_TOLERANCE
+            for i, e in exc.valid.items():
+                reason = _why(e["unit_id"], units.get(e["unit_id"]), e["occurred_at"].astimezone(UTC), latest)
+                if reason:
+                    problems.append({"index": i, "event_id": e["event_id"], "reason": reason})
+        raise batch_rejected(problems, exc.total) from None
+    return ingest(session, principal, events)
+
+
+def ingest(session: Session, principal: Principal, events: Sequence[StatusEventIn]) -> IngestOut:
+    """Store a batch of status events, all or none (see the module docstring)."""
+    principal.require("status.write")
+    if not events:
+        return IngestOut(accepted=0, duplicates=0)
+    units = _units(session, principal, {e["unit_id"] for e in events})
+    latest = utcnow() + FUTURE_TOLERANCE
+    problems: list[dict[str, Any]] = []
+    instants: list[str] = []
+    unique: dict[tuple[str, str], _Row] = {}
+    for i, e in enumerate(events):
+        unit_id, event_id, when = e["unit_id"], e["event_id"], e["occurred_at"]
+        if when.tzinfo is not UTC:
+            if when.utcoffset() is None:
+                raise Invalid(f"event {i}: occurred_at has no UTC offset", code="invalid_status_events")
+            when = when.astimezone(UTC)
+        unit = units.get(unit_id)
+        if unit is None or when < unit[1] or when > latest:
+            problems.append({"index": i, "event_id": event_id, "reason": _why(unit_id, unit, when, latest)})
+        elif not problems:
+            iso = when.isoformat().replace("+00:00", "Z")
+            instants.append(iso)
+            if (unit_id, event_id) not in unique:
+                unique[unit_id, event_id] = (unit_id, when, event_id, e["state"], iso, unit[0])
+    if problems:
+        raise batch_rejected(problems, len(events))
+    rows = sorted(unique.values())
+    accepted = _insert(session, rows, utcnow())
+    duplicates = len(events) - accepted
+    if accepted:
+        digest = batch_sha256(events, instants)
+        agencies = {r[5] for r in rows}
+        agency_id = principal.agency_id or (agencies.pop() if len(agencies) == 1 else None)
+        audit.record(session, principal, action="status_events.ingest", entity_type="status_event_batch",
+                     entity_id=digest, agency_id=agency_id,
+                     after={"accepted": accepted, "duplicates": duplicates, "events": len(events),
+                            "units": len({r[0] for r in rows}), "first_occurred_at": min(r[1] for r in rows),
+                            "last_occurred_at": max(r[1] for r in rows), "sha256": digest})
+    return IngestOut(accepted=accepted, duplicates=duplicates)
+
+
+def _units(session: Session, principal: Principal, unit_ids: set[str]) -> dict[str, tuple[str, datetime]]:
+    """``{unit_id: (agency_id, in_service_at)}`` for the units the principal may see, in one query
+    (PostgreSQL: the ids as one array parameter rather than thousands of bound values)."""
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = Unit.id == any_(bindparam("unit_ids", list(unit_ids), type_=ARRAY(String)))
+    else:
+        wanted = Unit.id.in_(unit_ids)
+    stmt = select(Unit.id, Unit.agency_id, Unit.in_service_at).where(wanted)
+    tenancy = scope_filter(Unit, principal)
+    if tenancy is not None:
+        stmt = stmt.where(tenancy)
+    return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}
+
+
+def _why(unit_id: str, unit: tuple[str, datetime] | None, when: datetime, latest: datetime) -> str | None:
+    """Why an event cannot be stored (unknown or unseen unit, before in service, future), or None."""
+    if unit is None:
+        return f"unknown unit {unit_id!r}"
+    if when < unit[1]:
+        return f"occurred_at {_iso(when)} is before the unit entered service ({_iso(unit[1])})"
+    if when > latest:
+        return f"occurred_at {_iso(when)} is in the future"
+    return None
+
+
+def _insert(session: Session, rows: list[_Row], now: datetime) -> int:
+    """One statement for the whole batch; returns how many rows were new.
+
+    PostgreSQL: ``INSERT … SELECT FROM unnest(arrays)`` with the five columns bound as binary
+    arrays (psycopg's text format would quote every element: that cost more than the insert)."""
+    if session.get_bind().dialect.name == "postgresql":
+        columns = ([r[5] for r in rows], [r[0] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+                   [r[1] for r in rows])
+        result: Any = session.connection().exec_driver_sql(_PG_INSERT, (now, *columns))
+    else:
+        stmt = sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["unit_id", "event_id"])
+        result = session.execute(stmt, [
+            {"agency_id": r[5], "unit_id": r[0], "event_id": r[2], "state": r[3], "occurred_at": r[1],
+             "recorded_at": now} for r in rows])
+    return int(result.rowcount)
+
+
+def batch_sha256(events: Sequence[StatusEventIn], instants: Sequence[str] | None = None) -> str:
+    """SHA-256 of the canonical batch: canonical JSON (:mod:`fleet.canonical`: sorted keys, no
+    spaces, instants as UTC ``Z``) of the events in the order sent, repeats included."""
+    isos = instants if instants is not None else [_iso(e["occurred_at"]) for e in events]
+    canonical = [{"event_id": e["event_id"], "occurred_at": iso, "state": e["state"], "unit_id": e["unit_id"]}
+                 for e, iso in zip(events, isos, strict=True)]
+    data = json.dumps(canonical, separators=(",", ":"), ensure_ascii=False).encode()  # keys already sorted
+    return hashlib.sha256(data).hexdigest()
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# --- maintenance windows ----------------------------------------------------------------------
+def create_window(session: Session, principal: Principal, data: MaintenanceWindowIn) -> MaintenanceWindow:
+    principal.require("maintenance.write")
+    contract = get_scoped(session, Contract, data.contract_id, principal, what="contract")
+    if data.unit_id is not None:
+        unit = get_scoped(session, Unit, data.unit_id, principal, what="unit")
+        if unit.contract_id != contract.id:
+            raise Invalid(f"unit {unit.serial} is not on contract {contract.number}", code="unit_not_in_contract")
+    window = MaintenanceWindow(agency_id=contract.agency_id, contract_id=contract.id, unit_id=data.unit_id,
+                               starts_at=data.starts_at, ends_at=data.ends_at, reason=data.reason,
+                               recorded_at=utcnow(), created_by=principal.actor)
+    session.add(window)
+    session.flush()
+    audit.record(session, principal, action="maintenance_window.create", entity_type="maintenance_window",
+                 entity_id=window.id, agency_id=window.agency_id, reason=data.reason, after=audit.snapshot(window))
+    return window
+
+
+def get_window(session: Session, principal: Principal, window_id: str) -> MaintenanceWindow:
+    principal.require("read")
+    return get_scoped(session, MaintenanceWindow, window_id, principal, what="maintenance window")
+
+
+def list_windows(session: Session, principal: Principal, *, limit: int, cursor: str | None,
+                 contract_id: str | None = None, unit_id: str | None = None) -> Page[MaintenanceWindow]:
+    principal.require("read")
+    stmt = scoped(select(MaintenanceWindow), MaintenanceWindow, principal)
+    if contract_id:
+        stmt = stmt.where(MaintenanceWindow.contract_id == contract_id)
+    if unit_id:
+        stmt = stmt.where(MaintenanceWindow.unit_id == unit_id)
+    return paginate(session, stmt, MaintenanceWindow.id, limit=limit, cursor=cursor)
+
+
+def cancel_window(session: Session, principal: Principal, window_id: str, data: CancelIn) -> MaintenanceWindow:
+    """Cancel a window: the row stays (``cancelled_at`` set, the reason in the audit entry), so
+    figures as of an earlier instant still exclude it."""
+    principal.require("maintenance.write")
+    window = get_scoped(session, MaintenanceWindow, window_id, principal, what="maintenance window")
+    if window.cancelled_at is not None:
+        raise Conflict(f"maintenance window {window.id} was already cancelled", code="already_cancelled")
+    before = audit.snapshot(window)
+    window.cancelled_at = utcnow()
+    session.flush()
+    audit.record(session, principal, action="maintenance_window.cancel", entity_type="maintenance_window",
+                 entity_id=window.id, agency_id=window.agency_id, reason=data.reason, before=before,
+                 after=audit.snapshot(window))
+    return window
+
+
+# --- availability -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    """The instants a figure covers: ``[start, end)`` with ``end = min(to, at)`` (UTC)."""
+
+    start_date: date
+    end_date: date
+    timezone: str
+    as_of: datetime
+    at: datetime
+    start: datetime
+    end: datetime
+
+    @property
+    def empty(self) -> bool:
+        return self.end <= self.start
+
+    def out(self) -> dict[str, Any]:
+        return {"from": self.start_date, "to": self.end_date, "timezone": self.timezone, "as_of": self.as_of,
+                "at": self.at, "period_start": None if self.empty else self.start,
+                "period_end": None if self.empty else self.end}
+
+
+def period(start_date: date, end_date: date, tz: str, *, at: datetime | None, as_of: datetime | None) -> Period:
+    """Resolve ``from``/``to`` (local dates, ``to`` exclusive) and the two instants."""
+    if end_date <= start_date:
+        raise Invalid("to must be after from (to is exclusive)", code="invalid_period")
+    as_of = (as_of or utcnow()).astimezone(UTC)
+    at = (at or as_of).astimezone(UTC)
+    zone = ZoneInfo(tz)
+    start = datetime(start_date.year, start_date.month, start_date.day, tzinfo=zone).astimezone(UTC)
+    end = datetime(end_date.year, end_date.month, end_date.day, tzinfo=zone).astimezone(UTC)
+    return Period(start_date, end_date, tz, as_of, at, start, min(end, at))
+
+
+@dataclass
+class UnitFacts:
+    """What the record says about one unit in a period, ready for :mod:`slas.availability`."""
+
+    unit_id: str
+    serial: str
+    in_service_at: datetime
+    state_before: str = "up"
+    changes: list[StatusChange] = field(default_factory=list)
+    ticket_down: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+
+def load_facts(session: Session, contract: Contract, p: Period, *, unit_id: str | None = None) -> list[UnitFacts]:
+    """Units of a contract (or one of them, ``unit_id``) with their status changes, ticket downtime
+    and maintenance windows in the period, as the record stood at ``p.as_of``, ordered by serial."""
+    return sorted(iter_facts(session, contract, p, unit_id=unit_id), key=attrgetter("serial"))
+
+
+def iter_facts(session: Session, contract: Contract, p: Period, *, unit_id: str | None = None) -> Iterator[UnitFacts]:
+    """Like :func:`load_facts`, but yields each unit as soon as its status changes have arrived, so
+    the caller computes while the database is still producing (units without changes come last).
+    Do not use the session until the iterator is exhausted."""
+    unit_filter = Unit.id == unit_id if unit_id is not None else Unit.contract_id == contract.id
+    prior = (select(_EVENTS.c.state)
+             .where(_EVENTS.c.unit_id == Unit.id, _EVENTS.c.occurred_at < p.start, _EVENTS.c.recorded_at <= p.as_of)
+             .order_by(_EVENTS.c.occurred_at.desc(), _EVENTS.c.id.desc()).limit(1)
+             .correlate(Unit).scalar_subquery())
+    facts: dict[str, UnitFacts] = {}
+    for uid, serial, in_service_at, state in session.execute(
+            select(Unit.id, Unit.serial, Unit.in_service_at, prior).where(unit_filter, Unit.in_service_at < p.end)):
+        facts[uid] = UnitFacts(uid, serial, in_service_at, state or "up")
+    if facts and not p.empty:
+        _load_ticket_down(session, facts, contract, p, unit_id=unit_id)
+        _load_windows(session, facts, contract, p)
+        seen = set()
+        for uid, changes in _stream_changes(session, list(facts), p, fleet=unit_id is None):
+            facts[uid].changes = changes
+            seen.add(uid)
+            yield facts[uid]
+        facts = {uid: f for uid, f in facts.items() if uid not in seen}
+    yield from facts.values()
+
+
+def _changes_query(session: Session, unit_ids: list[str], p: Period) -> Select[Any]:
+    """The period's state changes of these units, ordered by unit, time and storage order.
+
+    ``lag()`` drops repeated states in the database (a repeated state is no transition, so the
+    figures are the same); ``ROWS`` framing spares the window the peer-group bookkeeping a
+    ``RANGE`` frame does. PostgreSQL: units are grouped by ``unit_id COLLATE "C"`` (byte order:
+    sorting on the database's default collation costs about three times more, and the covering
+    index proposed in docs/SCALING.md is in that order, so the sort disappears) and the contract's
+    units are one array parameter.
+    """
+    ev = _EVENTS.c
+    postgres = session.get_bind().dialect.name == "postgresql"
+    unit_key = ev.unit_id.collate("C") if postgres else ev.unit_id
+    if len(unit_ids) == 1:
+        units = ev.unit_id == unit_ids[0]
+    elif postgres:
+        units = ev.unit_id == any_(bindparam("unit_ids", unit_ids, type_=ARRAY(String)))
+    else:
+        units = ev.unit_id.in_(unit_ids)
+    prev = func.lag(ev.state).over(partition_by=unit_key, order_by=(ev.occurred_at, ev.id), rows=(None, 0))
+    lagged = (select(ev.unit_id, ev.occurred_at, ev.state, ev.id, prev.label("prev"))
+              .where(units, ev.occurred_at >= p.start, ev.occurred_at < p.end, ev.recorded_at <= p.as_of)
+              .subquery())
+    return (select(lagged.c.unit_id, lagged.c.occurred_at, lagged.c.state)
+            .where(or_(lagged.c.prev.is_(None), lagged.c.prev != lagged.c.state))
+            .order_by(lagged.c.unit_id.collate("C") if postgres else lagged.c.unit_id, lagged.c.occurred_at,
+                      lagged.c.id))
+
+
+def _stream_changes(session: Session, unit_ids: list[str], p: Period, *,
+                    fleet: bool) -> Iterator[tuple[str, list[StatusChange]]]:
+    """``(unit_id, changes)`` per unit that has changes in the period, unit after unit.
+
+    PostgreSQL, whole fleet: the rows are streamed in libpq chunked mode on the session's own
+    connection (same transaction), so the server keeps producing while Python computes the units
+    already received (a server-side cursor would idle the server between fetches)."""
+    stmt = _changes_query(session, unit_ids, p)
+    if not (fleet and session.get_bind().dialect.name == "postgresql"):
+        rows: Iterable[Any] = session.connection().execute(stmt.execution_options(yield_per=10_000))
+        for uid, group in groupby(rows, key=itemgetter(0)):
+            yield uid, [StatusChange(occurred_at=t, state=s) for _, t, s in group]
+        return
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect)
+    driver = connection.connection.driver_connection
+    with _bulk_read(session), driver.cursor() as cursor:  # type: ignore[union-attr]
+        chunked = {"size": 2_000} if psycopg.pq.version() >= 170_000 else {}
+        stream = cursor.stream(str(compiled), compiled.construct_params(), **chunked)
+        for uid, group in groupby(stream, key=itemgetter(0)):
+            yield uid, [StatusChange(occurred_at=t, state=s) for _, t, s in group]
+
+
+_BULK_READ = {"jit": "off", "work_mem": "'128MB'"}
+
+
+@contextmanager
+def _bulk_read(session: Session) -> Iterator[None]:
+    """PostgreSQL settings for reading a whole fleet's events in one query (this query only):
+    compiling it with JIT costs more than it saves, and a sort (absent with the covering index of
+    docs/SCALING.md) should stay in memory."""
+    for name, value in _BULK_READ.items():
+        session.execute(text(f"SET LOCAL {name} = {value}"))
+    try:
+        yield
+    finally:
+        for name in _BULK_READ:
+            session.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+
+
+def _load_ticket_down(session: Session, facts: dict[str, UnitFacts], contract: Contract, p: Period, *,
+                      unit_id: str | None) -> None:
+    """Down spans of unit-down tickets (module docstring, "Ticket downtime")."""
+    stmt = (select(Ticket.id, Ticket.unit_id, Ticket.reported_at)
+            .where(Ticket.contract_id == contract.id, Ticket.unit_down.is_(True), Ticket.recorded_at <= p.as_of,
+                   Ticket.reported_at < p.end)
+            .order_by(Ticket.reported_at, Ticket.id))
+    if unit_id is not None:
+        stmt = stmt.where(Ticket.unit_id == unit_id)
+    tickets = [t for t in session.execute(stmt).all() if t[1] in facts]
+    if not tickets:
+        return
+    by_ticket = facts_by_ticket(session, [t[0] for t in tickets])
+    for ticket_id, uid, reported_at in tickets:
+        stop = next((f.occurred_at for f in timeline.effective(by_ticket.get(ticket_id, []), as_of=p.as_of)
+                     if f.type in ("restored", "resolved") and f.occurred_at <= p.at), None)
+        if stop is None or stop >= p.start:
+            facts[uid].ticket_down.append((reported_at, stop))
+
+
+def _load_windows(session: Session, facts: dict[str, UnitFacts], contract: Contract, p: Period) -> None:
+    mw = MaintenanceWindow
+    stmt = (select(mw.unit_id, mw.starts_at, mw.ends_at)
+            .where(mw.contract_id == contract.id, mw.recorded_at <= p.as_of,
+                   or_(mw.cancelled_at.is_(None), mw.cancelled_at > p.as_of),
+                   mw.starts_at < p.end, mw.ends_at > p.start)
+            .order_by(mw.starts_at))
+    for uid, starts_at, ends_at in session.execute(stmt):
+        targets = facts.values() if uid is None else ([facts[uid]] if uid in facts else [])
+        for target in targets:
+            target.windows.append((starts_at, ends_at))
+
+
+def figures(u: UnitFacts, start: datetime, end: datetime, *, exclude: bool,
+            times: Sequence[datetime] | None = None) -> UnitAvailability:
+    """One unit over ``[start, end)``: each call gets only the changes, ticket spans and windows
+    that matter there (``times``: the changes' instants, when the caller slices many spans)."""
+    if times is None:
+        times = [c.occurred_at for c in u.changes]
+    i, j = bisect_left(times, start), bisect_left(times, end)
+    before = u.changes[i - 1].state if i else u.state_before
+    return unit_figures(start=start, end=end, in_service_at=u.in_service_at, changes=u.changes[i:j],
+                        ticket_down=[d for d in u.ticket_down if d[0] < end and (d[1] is None or d[1] > start)],
+                        maintenance_windows=[w for w in u.windows if w[0] < end and w[1] > start],
+                        exclude_maintenance=exclude, state_before_first_change=before)
+
+
+def _series(units: Iterable[UnitFacts], p: Period, *,
+            exclude: bool) -> tuple[list[tuple[UnitFacts, UnitAvailability]], list[MonthOut]]:
+    """Each unit's figures for the whole period (ordered by serial) and the fleet's monthly series.
+    Units are computed as they arrive (see :func:`iter_facts`)."""
+    if p.empty:
+        return sorted(((u, fleet_availability([])) for u in units), key=lambda pair: pair[0].serial), []
+    months = months_between(p.start, p.end, p.timezone)
+    per_month: list[list[UnitAvailability]] = [[] for _ in months]
+    whole: list[tuple[UnitFacts, UnitAvailability]] = []
+    for u in units:
+        times = [c.occurred_at for c in u.changes]
+        whole.append((u, figures(u, p.start, p.end, exclude=exclude, times=times)))
+        for k, (ms, me) in enumerate(months):
+            if me > u.in_service_at:
+                per_month[k].append(figures(u, ms, me, exclude=exclude, times=times))
+    monthly = []
+    for (ms, _), figs in zip(months, per_month, strict=True):
+        f = fleet_availability(figs)
+        monthly.append(MonthOut(month=local_month_label(ms, p.timezone).strftime("%Y-%m"),
+                                availability_percent=_pct(f.availability_percent),
+                                downtime_minutes=_minutes(f.downtime), failures=f.failures,
+                                period_minutes=_minutes(f.period), excluded_minutes=_minutes(f.excluded)))
+    return sorted(whole, key=lambda pair: pair[0].serial), monthly
+
+
+def _minutes(value: timedelta) -> float:
+    return round(value / _MINUTE, 3)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _figures_out(f: UnitAvailability) -> dict[str, Any]:
+    return {"availability_percent": _pct(f.availability_percent), "period_minutes": _minutes(f.period),
+            "downtime_minutes": _minutes(f.downtime), "excluded_minutes": _minutes(f.excluded),
+            "uptime_minutes": _minutes(f.uptime), "failures": f.failures, "mtbf_hours": _hours(f.mtbf_hours),
+            "mttr_hours": _hours(f.mttr_hours)}
+
+
+def _verdict(contract: Contract, f: UnitAvailability) -> dict[str, Any]:
+    """Target, pass/fail (exact: uptime × 100 ≥ target × (period − excluded), no float rounding)."""
+    target = Decimal(contract.availability_target_percent)
+    denominator = f.period - f.excluded
+    passed = None
+    if denominator > timedelta(0):
+        passed = Fraction(f.uptime // timedelta(microseconds=1)) * 100 >= Fraction(target) * (
+            denominator // timedelta(microseconds=1))
+    exclude = contract.exclude_scheduled_maintenance
+    return {"definition": "maintenance excluded" if exclude else "Ao", "exclude_scheduled_maintenance": exclude,
+            "target_percent": float(target), "passed": passed}
+
+
+def _timezone(session: Session, contract: Contract) -> str:
+    tz: str = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
+    return tz
+
+
+def contract_availability(session: Session, principal: Principal, contract_id: str, *, start_date: date,
+                          end_date: date, at: datetime | None = None,
+                          as_of: datetime | None = None) -> ContractAvailabilityOut:
+    """A contract's availability for ``[start_date, end_date)`` (local dates of its calendar's time
+    zone) as of ``as_of`` with clocks read at ``at``: fleet figures (period-weighted), each unit's
+    figures, and a monthly series. Units not yet in service by the period end are left out."""
+    principal.require("read")
+    contract = get_scoped(session, Contract, contract_id, principal, what="contract")
+    p = period(start_date, end_date, _timezone(session, contract), at=at, as_of=as_of)
+    exclude = contract.exclude_scheduled_maintenance
+    whole, monthly = _series(iter_facts(session, contract, p), p, exclude=exclude)
+    fleet = fleet_availability([f for _, f in whole])
+    return ContractAvailabilityOut(
+        contract_id=contract.id, **p.out(), **_verdict(contract, fleet), **_figures_out(fleet),
+        units=[UnitFiguresOut(unit_id=u.unit_id, serial=u.serial, in_service_at=u.in_service_at, **_figures_out(f))
+               for u, f in whole],
+        monthly=monthly,
+    )
+
+
+def unit_availability(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
+                      at: datetime | None = None, as_of: datetime | None = None) -> UnitAvailabilityOut:
+    """One unit's availability, judged against its contract's target and definition."""
+    principal.require("read")
+    unit = get_scoped(session, Unit, unit_id, principal, what="unit")
+    contract = session.get_one(Contract, unit.contract_id)
+    p = period(start_date, end_date, _timezone(session, contract), at=at, as_of=as_of)
+    exclude = contract.exclude_scheduled_maintenance
+    whole, monthly = _series(iter_facts(session, contract, p, unit_id=unit.id), p, exclude=exclude)
+    f = whole[0][1] if whole else fleet_availability([])
+    return UnitAvailabilityOut(unit_id=unit.id, serial=unit.serial, contract_id=contract.id,
+                               in_service_at=unit.in_service_at, **p.out(), **_verdict(contract, f),
+                               **_figures_out(f), monthly=monthly)
+
+
+def unit_timeline(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
+                  at: datetime | None = None, as_of: datetime | None = None) -> TimelineOut:
+    """The unit's merged state over the period: maintenance, down (telemetry ∪ tickets) or up."""
+    principal.require("read")
+    unit = get_scoped(session, Unit, unit_id, principal, what="unit")
+    contract = session.get_one(Contract, unit.contract_id)
+    p = period(start_date, end_date, _timezone(session, contract), at=at, as_of=as_of)
+    facts = load_facts(session, contract, p, unit_id=unit.id)
+    intervals: list[IntervalOut] = []
+    if facts and not p.empty:
+        u = facts[0]
+        spans = state_timeline(start=p.start, end=p.end, changes=u.changes, ticket_down=u.ticket_down,
+                               maintenance_windows=u.windows, in_service_at=u.in_service_at,
+                               state_before_first_change=u.state_before)
+        intervals = [IntervalOut(start=s, end=e, state=state) for s, e, state in spans]
+    return TimelineOut(unit_id=unit.id, **p.out(), intervals=intervals)
