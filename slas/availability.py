@@ -29,20 +29,24 @@ Rules (DESIGN.md "Availability"):
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from operator import attrgetter
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from slas.errors import InvalidStatus
-from slas.intervals import DAWN, DUSK, ZERO, Interval, as_utc, clip, merge, subtract, total
+from slas.intervals import DAWN, DUSK, ZERO, Interval, as_utc, clip, merge, subtract, total, union
 
 STATES = ("up", "down", "maintenance")
 UnitState = Literal["up", "down", "maintenance"]
 _HOUR = timedelta(hours=1)
 _occurred = attrgetter("occurred_at")
+_state = attrgetter("state")
+_start = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -89,27 +93,30 @@ def _figures(period: timedelta, excluded: timedelta, downtime: timedelta, failur
 
 
 def _telemetry(changes: Sequence[StatusChange], initial: str) -> tuple[list[Interval], list[Interval]]:
-    """Down and maintenance spans from status changes (unclipped, sorted).
+    """Down and maintenance spans from status changes (unclipped, sorted, merged).
 
-    The initial state holds from the dawn of time; the last state to the end.
+    The initial state holds from the dawn of time, the last state to the end.
+    Runs of changes to the same state are grouped in C (``itertools.groupby``),
+    so the Python loop runs once per transition, not once per event.  Of
+    several changes at one instant the last given wins: a state that lasted no
+    time is dropped, and the state before it resumes.
     """
-    down: list[Interval] = []
-    maintenance: list[Interval] = []
+    spans: list[tuple[datetime, datetime, str]] = []
     state, since = initial, DAWN
-    for change in sorted(changes, key=_occurred):
-        new = change.state
+    for new, group in groupby(sorted(changes, key=_occurred), key=_state):
         if new == state:
             continue
-        t = change.occurred_at
-        if state == "down":
-            down.append((since, t))
-        elif state == "maintenance":
-            maintenance.append((since, t))
+        t = next(group).occurred_at
+        if t == since and spans:  # the current state lasted no time
+            if spans[-1][2] == new:  # back to the state before it, which goes on
+                since = spans.pop()[0]
+            state = new
+            continue
+        spans.append((since, t, state))
         state, since = new, t
-    if state == "down":
-        down.append((since, DUSK))
-    elif state == "maintenance":
-        maintenance.append((since, DUSK))
+    spans.append((since, DUSK, state))
+    down = [(s, e) for s, e, held in spans if held == "down"]
+    maintenance = [(s, e) for s, e, held in spans if held == "maintenance"]
     return down, maintenance
 
 
@@ -130,9 +137,11 @@ def _timelines(
     """Merged down and maintenance timelines (unclipped)."""
     if state_before_first_change not in STATES:
         raise InvalidStatus(f"unknown unit state {state_before_first_change!r} (use up, down or maintenance)")
-    tele_down, tele_maintenance = _telemetry(changes, state_before_first_change)
-    down = merge(tele_down + _spans(ticket_down, end, "ticket_down")) if ticket_down else merge(tele_down)
-    maintenance = merge(tele_maintenance + _spans(maintenance_windows, end, "maintenance_windows"))
+    down, maintenance = _telemetry(changes, state_before_first_change)
+    if ticket_down:
+        down = union(down, merge(_spans(ticket_down, end, "ticket_down")))
+    if maintenance_windows:
+        maintenance = union(maintenance, merge(_spans(maintenance_windows, end, "maintenance_windows")))
     return down, maintenance
 
 
@@ -157,16 +166,31 @@ def unit_availability(
     maintenance_in = clip(maintenance, lo, hi)
     if exclude_maintenance:
         excluded = total(maintenance_in)
-        charged = subtract(down_in, maintenance_in)
+        downtime = total(subtract(down_in, maintenance_in))
     else:
         excluded = ZERO
-        charged = merge(down_in + maintenance_in)
-    failures = sum(
-        1
-        for s, e in down
-        if lo <= s < hi and (not exclude_maintenance or subtract(clip([(s, e)], lo, hi), maintenance_in))
-    )
-    return _figures(hi - lo, excluded, total(charged), failures)
+        downtime = total(union(down_in, maintenance_in))
+    # telemetry alone never has a unit down and in maintenance at once
+    overlapping = exclude_maintenance and bool(ticket_down or maintenance_windows)
+    failures = _failures(down, maintenance_in if overlapping else [], lo, hi)
+    return _figures(hi - lo, excluded, downtime, failures)
+
+
+def _failures(down: list[Interval], excluded: list[Interval], lo: datetime, hi: datetime) -> int:
+    """Entries into down inside ``[lo, hi)``, less the down spans whose part in the
+    period lies wholly inside one excluded maintenance span (both lists merged,
+    so a covering maintenance span is a single one).  Bisections, no sweep."""
+    first = bisect_left(down, lo, key=_start)
+    last = bisect_left(down, hi, lo=first, key=_start)
+    count = last - first
+    for m_start, m_end in excluded:
+        k0 = bisect_left(down, m_start, lo=first, hi=last, key=_start)
+        k1 = bisect_left(down, m_end, lo=k0, hi=last, key=_start)
+        inside = k1 - k0  # down spans starting in the maintenance; only the last may end after it
+        if inside and min(down[k1 - 1][1], hi) > m_end:
+            inside -= 1
+        count -= inside
+    return count
 
 
 def fleet_availability(units: Sequence[UnitAvailability]) -> UnitAvailability:

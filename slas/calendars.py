@@ -304,13 +304,28 @@ class _Table:
     position of ``t`` is ``t - origins[i]``.  ``bounds`` interleaves starts and
     ends, so one bisection tells inside (odd index) from gap (even index);
     ``gap_positions[i]`` is the position in the gap before interval ``i``
-    (the last one: after all intervals).
+    (the last one: after all intervals).  ``days`` indexes the UTC days lying
+    wholly inside the table's range from ``first_day`` (an ordinal): for each,
+    the position at its start and the intervals overlapping it, so most
+    look-ups need no bisection.
     Immutable once built; a calendar swaps in a wider table when needed.
     """
 
     __slots__ = (
-        "lo", "hi", "lo_at", "hi_at", "base", "starts", "ends", "cum_start", "cum_end", "origins",
-        "bounds", "gap_positions",
+        "base",
+        "bounds",
+        "cum_end",
+        "cum_start",
+        "days",
+        "ends",
+        "first_day",
+        "gap_positions",
+        "hi",
+        "hi_at",
+        "lo",
+        "lo_at",
+        "origins",
+        "starts",
     )
 
     def __init__(self, lo: int, hi: int, lo_at: datetime, hi_at: datetime, base: timedelta) -> None:
@@ -322,6 +337,8 @@ class _Table:
         self.origins: list[datetime] = []
         self.bounds: list[datetime] = []
         self.gap_positions: list[timedelta] = [base]
+        self.first_day = 0
+        self.days: list[tuple[timedelta, tuple[tuple[datetime, datetime, datetime, timedelta], ...]]] = []
 
     def extend(self, intervals: Iterable[Interval]) -> None:
         """Append intervals (later than all present), merging touching ones."""
@@ -339,14 +356,35 @@ class _Table:
             self.origins.append(s - pos)
             pos += e - s
             cum_end.append(pos)
-        self.bounds = [b for pair in zip(starts, ends) for b in pair]
+        self.bounds = [b for pair in zip(starts, ends, strict=False) for b in pair]
         self.gap_positions = [*cum_start, pos]
+
+    def index_days(self) -> None:
+        """Build ``days``: per whole UTC day in range, (position at its start,
+        overlapping intervals as (start, end, origin, position at end))."""
+        first = self.lo_at.toordinal() + (1 if self.lo_at.timetz() != time(0, tzinfo=UTC) else 0)
+        last = self.hi_at.toordinal()  # exclusive: the day hi_at falls in may be partial
+        self.first_day = first
+        self.days = []
+        i, n = 0, len(self.starts)
+        for ordinal in range(first, last):
+            day_start = datetime.fromordinal(ordinal).replace(tzinfo=UTC)
+            day_end = day_start + timedelta(days=1)
+            while i < n and self.ends[i] <= day_start:
+                i += 1
+            pos = self.gap_positions[i] if i == n or self.starts[i] >= day_start else day_start - self.origins[i]
+            spans = []
+            j = i
+            while j < n and self.starts[j] < day_end:
+                spans.append((self.starts[j], self.ends[j], self.origins[j], self.cum_end[j]))
+                j += 1
+            self.days.append((pos, tuple(spans)))
 
 
 class _Coverage:
     """Lazily grown coverage table of one calendar (thread-safe growth)."""
 
-    __slots__ = ("key", "zone", "anchor", "table", "lock")
+    __slots__ = ("anchor", "key", "lock", "table", "zone")
 
     def __init__(self, key: _CalendarKey) -> None:
         self.key = key
@@ -387,6 +425,7 @@ class _Coverage:
             table = _Table(lo, hi, self.year_start(lo), self.year_start(hi + 1), base)
             for year in range(lo, hi + 1):
                 table.extend(_year_intervals(self.key, year))
+            table.index_days()
             self.table = table
             return table
 
@@ -492,6 +531,17 @@ class BusinessCalendar:
     def position(self, t: datetime) -> timedelta:
         """Covered time from the calendar's origin to aware instant ``t``."""
         table = self._coverage.table
+        if table is not None and t.tzinfo is UTC:
+            day = t.toordinal() - table.first_day
+            if 0 <= day < len(table.days):  # fast path: a whole UTC day in range
+                pos, spans = table.days[day]
+                for start, end, origin, pos_end in spans:
+                    if t < start:
+                        return pos
+                    if t < end:
+                        return t - origin
+                    pos = pos_end
+                return pos
         if table is None or not table.lo_at <= t < table.hi_at:
             table = self._coverage.covering(t)
         k = bisect_right(table.bounds, t)
@@ -505,9 +555,11 @@ class BusinessCalendar:
         table = coverage.table
         if table is None:
             raise ValueError("instant_at needs a position obtained from position()")
-        while not table.cum_end or table.cum_end[-1] < pos:
+        index = bisect_left(table.cum_end, pos)
+        while index == len(table.cum_end):  # beyond the loaded years: load the next one
             table = coverage.build(table.lo, table.hi + 1)
-        return table.origins[bisect_left(table.cum_end, pos)] + pos
+            index = bisect_left(table.cum_end, pos)
+        return table.origins[index] + pos
 
     # -- for reports -----------------------------------------------------------
 

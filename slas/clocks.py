@@ -37,11 +37,17 @@ Definitions (DESIGN.md "SLA semantics"; every rule here is applied by
 - ``due_at`` = the instant elapsed reaches the target given the pauses so far:
   for a breached (or exactly-at-target) clock the past instant it reached the
   target; for a stopped clock the instant it would have reached it had it kept
-  running from the stop; for a running clock ``add(at, target - elapsed)``; for
-  a paused clock ``None`` (the resume time is unknown).  With a calendar clock it
-  always falls inside business hours (never at midnight).
-- ``at_risk``: state ``running`` and elapsed ≥ ``warning_ratio`` × target.
+  running from the stop (``add(stop, target - elapsed)``); for a running clock
+  ``add(at, target - elapsed)``; for a paused clock ``None`` (the resume time is
+  unknown).  A 0-minute target is due at ``reported_at``.  With a calendar clock
+  it falls inside business hours (never at midnight).
+- ``at_risk``: state ``running`` and elapsed ≥ ``warning_ratio`` × target (the
+  threshold rounded to the microsecond).
 - ``paused_for``: covered time (on the target's clock) excluded as paused.
+- A ``not_applicable`` metric has zero elapsed and paused time, no ``due_at``,
+  and ``stopped_at`` = the remote fix (restored/resolved/closed) instant.
+- All instants must be timezone-aware (``NaiveDatetime`` otherwise); results
+  are in UTC.
 """
 
 from __future__ import annotations
@@ -178,38 +184,49 @@ class TicketSla:
     at: datetime
 
 
+# --------------------------------------------------------------------------- evaluate
+
+
+def evaluate(
+    *,
+    reported_at: datetime,
+    priority: str,
+    events: Sequence[Event],
+    targets: Sequence[Target],
+    calendar: Clock,
+    at: datetime,
+    pause_allowed: bool,
+    warning_ratio: float = 0.75,
+) -> TicketSla:
+    """Read every metric clock of one ticket at instant ``at``.
+
+    Applies the rules of this module's docstring.  ``targets`` are the policy
+    version in force at ``reported_at`` (see :func:`targets_in_force`); the
+    metrics returned are those ``targets`` define for the ticket's current
+    priority, in the order response, on_site, restore, resolve.  ``24x7``
+    targets use real time, ``calendar`` targets use ``calendar``.
+    """
+    reported = as_utc(reported_at, "reported_at")
+    read_at = as_utc(at, "at")
+    if priority not in PRIORITIES:
+        raise InvalidEvent(f"unknown priority {priority!r} (use {', '.join(PRIORITIES)})")
+    if not warning_ratio >= 0:
+        raise ValueError(f"warning_ratio must be ≥ 0, got {warning_ratio!r}")
+    until = read_at if read_at > reported else reported
+    life = _scan(reported, priority, events, read_at, until, pause_allowed)
+    clocks = (TWENTY_FOUR_SEVEN, _positional(calendar, reported))
+    metrics = _read_all(_plan(targets, warning_ratio)[life[0]], life, clocks, reported, until)
+    sla = _TicketSlaDraft(life[0], metrics, read_at)
+    sla.__class__ = TicketSla  # type: ignore[assignment]
+    return sla  # type: ignore[return-value]
+
+
 # --------------------------------------------------------------------------- timeline
 
-
-class _Positions:
-    """Position view of a plain :class:`Clock`, anchored at the report instant."""
-
-    __slots__ = ("clock", "anchor")
-
-    def __init__(self, clock: Clock, anchor: datetime) -> None:
-        self.clock, self.anchor = clock, anchor
-
-    def position(self, t: datetime) -> timedelta:
-        return self.clock.covered(self.anchor, t)
-
-    def instant_at(self, pos: timedelta) -> datetime:
-        return self.clock.add(self.anchor, pos)
-
-
-def _positional(clock: Clock, anchor: datetime) -> PositionalClock | _Positions:
-    """Use the clock's own cumulative positions when it has them (fast path)."""
-    if isinstance(clock, (BusinessCalendar, TwentyFourSeven)):
-        return clock
-    if hasattr(clock, "position") and hasattr(clock, "instant_at"):
-        return clock  # type: ignore[return-value]
-    return _Positions(clock, anchor)
-
-
-#: What the ticket's events say (see :func:`_scan`):
-#: (current priority, counting spans, paused spans, paused now, remote-fix
-#: instant, stop instant per metric).
+#: What the ticket's events say (see :func:`_scan`): (current priority,
+#: counting spans, paused spans, paused now, remote-fix instant, stop instant
+#: per metric).
 _Life = tuple[str, list[Interval], list[Interval], bool, "datetime | None", dict[str, "datetime | None"]]
-
 
 _CONTACTS = frozenset({"acknowledged", "on_site", "restored", "resolved", "closed"})
 
@@ -219,11 +236,10 @@ def _scan(
 ) -> _Life:
     """One pass over the events (≤ ``at``, in time order) applying the module rules.
 
-    Returns the current priority; the *counting* spans (the ticket open —
-    reported → resolution, reopen → resolution …, the last one ending at
-    ``until`` if still open — minus pauses); the paused spans; whether it is
-    paused now; the instant ``on_site`` became not applicable (a remote fix);
-    and each metric's stop instant (``None``: still running).
+    Collects the current priority, the first response, visit, remote fix and
+    restore, the *runs* (the ticket open: reported → resolution, reopen →
+    resolution …, the last one ending at ``until`` if still open) and the
+    paused spans inside them; :func:`_spans_and_stops` finishes the reduction.
     """
     runs: list[Interval] = []
     pauses: list[Interval] = []
@@ -271,31 +287,39 @@ def _scan(
                 run_start = t
         elif kind == "priority_changed":
             priority = event.priority or priority
-    ended_at: datetime | None = None
-    if run_start is None:
-        ended_at = runs[-1][1]
-    else:
+    ended_at = runs[-1][1] if run_start is None else None
+    if run_start is not None:
         runs.append((run_start, until))
         if pause_start is not None:
             pauses.append((pause_start, until))
+    counting, stops = _spans_and_stops(runs, pauses, ended_at, responded, on_site, restored)
+    return (priority, counting, pauses, ended_at is None and pause_start is not None, no_visit, stops)
+
+
+def _spans_and_stops(
+    runs: list[Interval], pauses: list[Interval], ended_at: datetime | None,
+    responded: datetime | None, on_site: datetime | None, restored: datetime | None,
+) -> tuple[list[Interval], dict[str, datetime | None]]:
+    """The counting spans (runs minus pauses) and each metric's stop instant.
+
+    A metric without its own stop event stops with the ticket's last
+    resolution (``ended_at``; ``None`` while open); see :func:`_stop`.
+    """
     if len(runs) == 1:  # never reopened: a stop event after the resolution stops at it
         start, end = runs[0]
         counting = _unpaused(runs, pauses) if pauses else [(start, end)] if start < end else []
-        stops = {
+        return counting, {
             "response": ended_at if responded is None else responded if responded <= end else end,
             "on_site": ended_at if on_site is None else on_site if on_site <= end else end,
             "restore": ended_at if restored is None else restored if restored <= end else end,
             "resolve": ended_at,
         }
-    else:
-        counting = _unpaused(runs, pauses)
-        stops = {
-            "response": ended_at if responded is None else _stop(responded, runs),
-            "on_site": ended_at if on_site is None else _stop(on_site, runs),
-            "restore": ended_at if restored is None else _stop(restored, runs),
-            "resolve": ended_at,
-        }
-    return (priority, counting, pauses, ended_at is None and pause_start is not None, no_visit, stops)
+    return _unpaused(runs, pauses), {
+        "response": ended_at if responded is None else _stop(responded, runs),
+        "on_site": ended_at if on_site is None else _stop(on_site, runs),
+        "restore": ended_at if restored is None else _stop(restored, runs),
+        "resolve": ended_at,
+    }
 
 
 def _unpaused(runs: list[Interval], pauses: list[Interval]) -> list[Interval]:
@@ -315,12 +339,9 @@ def _unpaused(runs: list[Interval], pauses: list[Interval]) -> list[Interval]:
 
 
 def _stop(cutoff: datetime, runs: list[Interval]) -> datetime:
-    """When a metric whose own stop event happened at ``cutoff`` stopped.
-
-    A cutoff inside a run stops it there; one in a closed gap (e.g. restored
-    after resolved) stops it at the resolution before it.  (A metric without
-    a stop event stops with the ticket's last resolution, if any.)
-    """
+    """When a metric whose own stop event happened at ``cutoff`` stopped: there
+    if the ticket was open then, else at the resolution before it (e.g.
+    restored after resolved)."""
     last = runs[0][1]
     for start, end in runs:
         if start > cutoff:
@@ -331,22 +352,157 @@ def _stop(cutoff: datetime, runs: list[Interval]) -> datetime:
     return last
 
 
+# --------------------------------------------------------------------------- plan
+
+#: A metric to read: (metric, target, target as timedelta, warning threshold,
+#: clock kind index in CLOCK_KINDS); a plan lists them per priority in METRICS order.
+_Step = tuple[str, Target, timedelta, timedelta, int]
+_Plan = dict[str, tuple[_Step, ...]]
+_plan_cache: tuple[tuple[Target, ...], float, _Plan] = ((), 0.0, {})
+
+
+def _plan(targets: Sequence[Target], warning_ratio: float) -> _Plan:
+    """Targets by priority in metric order; two targets for the same priority
+    and metric are an error.  The warning threshold is target × ratio, rounded
+    to the microsecond.  The last plan is reused while the same tuple (or equal
+    targets, compared item by item) and ratio are passed."""
+    global _plan_cache
+    cached, cached_ratio, plan = _plan_cache
+    if targets is cached and warning_ratio == cached_ratio:
+        return plan
+    snapshot = tuple(targets)
+    if snapshot == cached and warning_ratio == cached_ratio:
+        return plan
+    chosen: dict[tuple[str, str], Target] = {}
+    for target in snapshot:
+        if (target.priority, target.metric) in chosen:
+            raise InvalidTarget(f"two targets for {target.priority} {target.metric}")
+        chosen[(target.priority, target.metric)] = target
+    plan = {}
+    for priority in PRIORITIES:
+        steps = []
+        for metric in METRICS:
+            found = chosen.get((priority, metric))
+            if found is not None:
+                limit = timedelta(minutes=found.minutes)
+                steps.append((metric, found, limit, limit * warning_ratio, CLOCK_KINDS.index(found.clock)))
+        plan[priority] = tuple(steps)
+    _plan_cache = (snapshot, warning_ratio, plan)
+    return plan
+
+
 # --------------------------------------------------------------------------- reading
+
+
+class _Positions:
+    """Position view of a plain :class:`Clock`, anchored at the report instant."""
+
+    __slots__ = ("anchor", "clock")
+
+    def __init__(self, clock: Clock, anchor: datetime) -> None:
+        self.clock, self.anchor = clock, anchor
+
+    def position(self, t: datetime) -> timedelta:
+        return self.clock.covered(self.anchor, t)
+
+    def instant_at(self, pos: timedelta) -> datetime:
+        return self.clock.add(self.anchor, pos)
+
+
+_Positional = PositionalClock | _Positions
+
+
+def _positional(clock: Clock, anchor: datetime) -> _Positional:
+    """Use the clock's own cumulative positions when it has them (fast path)."""
+    if isinstance(clock, (BusinessCalendar, TwentyFourSeven)):
+        return clock
+    if isinstance(clock, PositionalClock):
+        return clock
+    return _Positions(clock, anchor)
+
+
+def _read_all(
+    steps: tuple[_Step, ...], life: _Life, clocks: tuple[_Positional, _Positional],
+    reported: datetime, until: datetime,
+) -> tuple[MetricClock, ...]:
+    """Read each planned metric's clock (module rules).
+
+    Fast path: with one counting span ``[a, b)`` and no pauses, elapsed is the
+    covered time from ``a`` to the metric's stop (or ``b``), and ``due_at`` is
+    ``add(a, target)`` whatever the state (the general rules reduce to that);
+    on the 24x7 clock that is plain UTC arithmetic.  Otherwise the spans are
+    measured once per clock kind (:func:`_ledger`) and read by :func:`_general`.
+    """
+    _, counting, pauses, paused_now, no_visit, stops = life
+    single = not pauses and len(counting) == 1
+    a, b = counting[0] if single else (reported, reported)
+    span_positions: tuple[timedelta, timedelta] | None = None  # calendar positions of a and b
+    ledgers: list[tuple[_Ledger, _Ledger | None] | None] = [None, None]
+    readings: list[MetricClock] = []
+    for metric, target, limit, threshold, kind in steps:
+        if no_visit is not None and metric == "on_site":
+            readings.append(_reading(target, ZERO, None, no_visit, "not_applicable", False, ZERO))
+            continue
+        stop = stops[metric]
+        paused_for = ZERO
+        due_at: datetime | None
+        if single and limit and (stop is None or a < stop <= b):
+            end = b if stop is None else stop
+            if kind == 0:
+                elapsed, due_at = end - a, a + limit
+            else:
+                clock = clocks[1]
+                if span_positions is None:
+                    span_positions = (clock.position(a), clock.position(b))
+                elapsed = (span_positions[1] if end == b else clock.position(end)) - span_positions[0]
+                due_at = clock.instant_at(span_positions[0] + limit)
+        else:
+            pair = ledgers[kind]
+            if pair is None:
+                clock = clocks[kind]
+                pair = ledgers[kind] = (
+                    _ledger(counting, clock, until), _ledger(pauses, clock, until) if pauses else None
+                )
+            elapsed, due_at = _general(pair[0], limit, stop, paused_now and stop is None, reported, until)
+            if pair[1] is not None:
+                paused_for = _upto(pair[1], stop)[0]
+        state: State = (
+            "breached" if elapsed > limit else "met" if stop is not None else "paused" if paused_now else "running"
+        )
+        at_risk = state == "running" and elapsed >= threshold
+        readings.append(_reading(target, elapsed, due_at, stop, state, at_risk, paused_for))
+    return tuple(readings)
+
+
+def _general(
+    ledger: _Ledger, limit: timedelta, stop: datetime | None, paused: bool, reported: datetime, until: datetime
+) -> tuple[timedelta, datetime | None]:
+    """Elapsed time and ``due_at`` of a metric stopped at ``stop`` (any spans)."""
+    elapsed, stop_position = _upto(ledger, stop)
+    if elapsed >= limit:
+        return elapsed, (_reached(ledger, limit) if limit else reported)
+    if paused:
+        return elapsed, None
+    clock = ledger[0]
+    if stop_position is None:
+        stop_position = clock.position(until if stop is None else stop)
+    return elapsed, clock.instant_at(stop_position + (limit - elapsed))
+
 
 #: Disjoint spans measured on one clock, shared by a ticket's metrics:
 #: (clock, spans, positions of each span's start and end, total covered time,
 #: position of the last span's end when that end is the reading instant).
-_Ledger = tuple[
-    "PositionalClock | _Positions", list[Interval], list[tuple[timedelta, timedelta]], timedelta, "timedelta | None"
-]
+_Ledger = tuple[_Positional, list[Interval], list[tuple[timedelta, timedelta]], timedelta, "timedelta | None"]
 
 
-def _ledger(spans: list[Interval], clock: PositionalClock | _Positions, until: datetime) -> _Ledger:
+def _ledger(spans: list[Interval], clock: _Positional, until: datetime) -> _Ledger:
     """Measure ``spans`` once on ``clock``."""
     position = clock.position
-    positions = [(position(start), position(end)) for start, end in spans]
+    positions = []
     total = ZERO
-    for pos_start, pos_end in positions:
+    for start, end in spans:
+        pos_start, pos_end = position(start), position(end)
+        positions.append((pos_start, pos_end))
         total += pos_end - pos_start
     end_position = positions[-1][1] if spans and spans[-1][1] == until else None
     return (clock, spans, positions, total, end_position)
@@ -359,7 +515,7 @@ def _upto(ledger: _Ledger, stop: datetime | None) -> tuple[timedelta, timedelta 
     if stop is None:
         return total, end_position
     counted = ZERO
-    for (start, end), (pos_start, pos_end) in zip(spans, positions):
+    for (start, end), (pos_start, pos_end) in zip(spans, positions, strict=True):
         if start >= stop:
             break
         if end > stop:
@@ -386,10 +542,11 @@ def _reached(ledger: _Ledger, target: timedelta) -> datetime:
 class _MetricClockDraft:
     """A mutable twin of :class:`MetricClock` (same fields, same layout).
 
-    The engine fills one with plain attribute stores and then turns it into a
+    The engine fills one with plain attribute stores, then turns it into a
     genuine, frozen ``MetricClock`` by class assignment: the result is exactly
-    ``MetricClock(...)`` (same type, fields, equality) at a fraction of the cost
-    of the frozen constructor's per-field ``object.__setattr__`` calls.
+    ``MetricClock(...)`` (same type, fields, equality, immutability) at a
+    fraction of the cost of the frozen constructor's per-field
+    ``object.__setattr__`` calls — this is the engine's hot path.
     """
 
     def __init__(
@@ -408,6 +565,17 @@ class _MetricClockDraft:
         self.paused_for = paused_for
 
 
+def _reading(
+    target: Target, elapsed: timedelta, due_at: datetime | None, stopped_at: datetime | None,
+    state: State, at_risk: bool, paused_for: timedelta,
+) -> MetricClock:
+    """``MetricClock(...)`` for ``target``, built through :class:`_MetricClockDraft`."""
+    reading = _MetricClockDraft(target.metric, target.minutes, target.clock, elapsed, due_at, stopped_at,
+                                state, state == "breached", at_risk, paused_for)
+    reading.__class__ = MetricClock  # type: ignore[assignment]
+    return reading  # type: ignore[return-value]
+
+
 class _TicketSlaDraft:
     """Mutable twin of :class:`TicketSla` (see :class:`_MetricClockDraft`)."""
 
@@ -415,142 +583,3 @@ class _TicketSlaDraft:
         self.priority = priority
         self.metrics = metrics
         self.at = at
-
-
-
-#: A metric to read: (metric, target, target as timedelta, warning threshold,
-#: clock kind index in CLOCK_KINDS); a plan lists them per priority in METRICS order.
-_Step = tuple[str, Target, timedelta, timedelta, int]
-_Plan = dict[str, tuple[_Step, ...]]
-
-
-def _general(
-    ledger: _Ledger, limit: timedelta, stop: datetime | None, paused: bool, reported: datetime, until: datetime
-) -> tuple[timedelta, datetime | None]:
-    """Elapsed time and ``due_at`` of a metric stopped at ``stop`` (any spans)."""
-    elapsed, stop_position = _upto(ledger, stop)
-    if elapsed >= limit:
-        return elapsed, (_reached(ledger, limit) if limit else reported)
-    if paused:
-        return elapsed, None
-    clock = ledger[0]
-    if stop_position is None:
-        stop_position = clock.position(until if stop is None else stop)
-    return elapsed, clock.instant_at(stop_position + (limit - elapsed))
-
-
-def _read_all(
-    steps: tuple[_Step, ...], life: _Life, clocks: tuple[PositionalClock | _Positions, ...],
-    reported: datetime, until: datetime,
-) -> tuple[MetricClock, ...]:
-    """Read each planned metric's clock (module rules); spans are measured
-    once per clock kind.
-
-    Fast path: with one counting span ``[a, b)`` and no pauses, elapsed is the
-    covered time from ``a`` to the metric's stop (or ``b``), and ``due_at`` is
-    ``add(a, target)`` whatever the state (the general rules reduce to that).
-    The frozen ``MetricClock`` is built as a draft then given its class (same
-    result as the constructor, without its per-field ``setattr`` cost).
-    """
-    _, counting, pauses, paused_now, no_visit, stops = life
-    ledgers: list[tuple[_Ledger, _Ledger | None] | None] = [None, None]
-    readings: list[MetricClock] = []
-    for metric, target, limit, threshold, kind in steps:
-        if no_visit is not None and metric == "on_site":
-            readings.append(_not_applicable(target, no_visit))
-            continue
-        pair = ledgers[kind]
-        if pair is None:
-            clock = clocks[kind]
-            pair = ledgers[kind] = (
-                _ledger(counting, clock, until), _ledger(pauses, clock, until) if pauses else None
-            )
-        ledger, pause_ledger = pair
-        stop = stops[metric]
-        spans = ledger[1]
-        if pause_ledger is None and limit and len(spans) == 1 and (stop is None or spans[0][0] < stop <= spans[0][1]):
-            clock = ledger[0]
-            pos_start, pos_end = ledger[2][0]
-            elapsed = pos_end - pos_start if stop is None or stop == spans[0][1] else clock.position(stop) - pos_start
-            due_at: datetime | None = clock.instant_at(pos_start + limit)
-            paused_for = ZERO
-        else:
-            elapsed, due_at = _general(ledger, limit, stop, paused_now and stop is None, reported, until)
-            paused_for = _upto(pause_ledger, stop)[0] if pause_ledger is not None else ZERO
-        state: State = (
-            "breached" if elapsed > limit else "met" if stop is not None else "paused" if paused_now else "running"
-        )
-        reading = _MetricClockDraft(metric, target.minutes, target.clock, elapsed, due_at, stop, state,
-                                    state == "breached", state == "running" and elapsed >= threshold, paused_for)
-        reading.__class__ = MetricClock  # type: ignore[assignment]
-        readings.append(reading)  # type: ignore[arg-type]
-    return tuple(readings)
-
-
-def _not_applicable(target: Target, since: datetime) -> MetricClock:
-    return MetricClock(target.metric, target.minutes, target.clock, ZERO, None, since,
-                       "not_applicable", False, False, ZERO)
-
-
-_plan_cache: tuple[tuple[Target, ...], float, _Plan] = ((), 0.0, {})
-
-
-def _plan(targets: Sequence[Target], warning_ratio: float) -> _Plan:
-    """Targets by priority in metric order; a duplicate is an error.  The
-    warning threshold is target × ratio, rounded to the microsecond.  The last
-    plan is reused while equal targets (compared item by item) are passed."""
-    global _plan_cache
-    snapshot = tuple(targets)
-    cached, cached_ratio, plan = _plan_cache
-    if snapshot == cached and warning_ratio == cached_ratio:
-        return plan
-    chosen: dict[tuple[str, str], Target] = {}
-    for target in snapshot:
-        if (target.priority, target.metric) in chosen:
-            raise InvalidTarget(f"two targets for {target.priority} {target.metric}")
-        chosen[(target.priority, target.metric)] = target
-    plan = {}
-    for priority in PRIORITIES:
-        steps = []
-        for metric in METRICS:
-            target = chosen.get((priority, metric))
-            if target is not None:
-                limit = timedelta(minutes=target.minutes)
-                steps.append((metric, target, limit, limit * warning_ratio, CLOCK_KINDS.index(target.clock)))
-        plan[priority] = tuple(steps)
-    _plan_cache = (snapshot, warning_ratio, plan)
-    return plan
-
-
-def evaluate(
-    *,
-    reported_at: datetime,
-    priority: str,
-    events: Sequence[Event],
-    targets: Sequence[Target],
-    calendar: Clock,
-    at: datetime,
-    pause_allowed: bool,
-    warning_ratio: float = 0.75,
-) -> TicketSla:
-    """Read every metric clock of one ticket at instant ``at``.
-
-    Applies the rules of this module's docstring.  ``targets`` are the policy
-    version in force at ``reported_at`` (see :func:`targets_in_force`); the
-    metrics returned are those ``targets`` define for the ticket's current
-    priority, in the order response, on_site, restore, resolve.  ``24x7``
-    targets use real time, ``calendar`` targets use ``calendar``.
-    """
-    reported = as_utc(reported_at, "reported_at")
-    read_at = as_utc(at, "at")
-    if priority not in PRIORITIES:
-        raise InvalidEvent(f"unknown priority {priority!r} (use {', '.join(PRIORITIES)})")
-    if not warning_ratio >= 0:
-        raise ValueError(f"warning_ratio must be ≥ 0, got {warning_ratio!r}")
-    until = read_at if read_at > reported else reported
-    life = _scan(reported, priority, events, read_at, until, pause_allowed)
-    clocks = (TWENTY_FOUR_SEVEN, _positional(calendar, reported))
-    metrics = _read_all(_plan(targets, warning_ratio)[life[0]], life, clocks, reported, until)
-    sla = _TicketSlaDraft(life[0], metrics, read_at)
-    sla.__class__ = TicketSla  # type: ignore[assignment]
-    return sla  # type: ignore[return-value]

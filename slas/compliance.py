@@ -44,7 +44,7 @@ class MetricCompliance:
 
 
 class _Tally:
-    __slots__ = ("targets", "met", "breached", "pending", "not_applicable")
+    __slots__ = ("breached", "met", "not_applicable", "pending", "targets")
 
     def __init__(self) -> None:
         self.targets: set[int] = set()

@@ -12,8 +12,10 @@ Rules:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter, sub
 
 from slas.errors import NaiveDatetime
 
@@ -21,6 +23,8 @@ Interval = tuple[datetime, datetime]
 
 ZERO = timedelta(0)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_start = itemgetter(0)
+_end = itemgetter(1)
 #: Sentinels for "since before any record" and "until after any record".
 DAWN = datetime.min.replace(tzinfo=UTC)
 DUSK = datetime.max.replace(tzinfo=UTC)
@@ -62,38 +66,83 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
 
 
 def clip(intervals: Sequence[Interval], lo: datetime, hi: datetime) -> list[Interval]:
-    """Intersect merged ``intervals`` with ``[lo, hi)``."""
-    out: list[Interval] = []
-    for start, end in intervals:
-        if end <= lo:
-            continue
-        if start >= hi:
-            break
-        out.append((max(start, lo), min(end, hi)))
+    """Intersect merged ``intervals`` with ``[lo, hi)``.
+
+    Skips the intervals outside from both ends, copies the rest in one slice and
+    trims the first and last (linear only in the intervals outside).
+    """
+    i, j = 0, len(intervals)
+    while i < j and intervals[i][1] <= lo:
+        i += 1
+    while j > i and intervals[j - 1][0] >= hi:
+        j -= 1
+    out = list(intervals[i:j])
+    if out:
+        if out[0][0] < lo:
+            out[0] = (lo, out[0][1])
+        if out[-1][1] > hi:
+            out[-1] = (out[-1][0], hi)
     return out
 
 
 def subtract(base: Sequence[Interval], holes: Sequence[Interval]) -> list[Interval]:
-    """Return merged ``base`` minus merged ``holes`` (both sorted)."""
+    """Return merged ``base`` minus merged ``holes`` (both sorted).
+
+    Walks the holes; base intervals untouched by any hole are copied in slices
+    found by bisection, so the cost grows with the holes, not with ``base``.
+    """
     out: list[Interval] = []
-    j = 0
-    n = len(holes)
-    for start, end in base:
-        while j < n and holes[j][1] <= start:
-            j += 1
-        k = j
-        cursor = start
-        while k < n and holes[k][0] < end:
-            hole_start, hole_end = holes[k]
-            if hole_start > cursor:
-                out.append((cursor, hole_start))
-            if hole_end > cursor:
-                cursor = hole_end
-            if hole_end >= end:
+    n = len(base)
+    i = 0
+    cut: datetime | None = None  # the part of base[i] still to emit starts here (None: whole)
+    for hole_start, hole_end in holes:
+        if i >= n:
+            break
+        j = bisect_right(base, hole_start, lo=i, key=_end)  # first base interval ending after the hole starts
+        if j > i:
+            if cut is not None:
+                out.append((cut, base[i][1]))
+                i, cut = i + 1, None
+            out.extend(base[i:j])
+            i = j
+        while i < n:
+            start = base[i][0] if cut is None else cut
+            end = base[i][1]
+            if start >= hole_end:
                 break
-            k += 1
-        if cursor < end:
-            out.append((cursor, end))
+            if start < hole_start:
+                out.append((start, hole_start))
+            if end > hole_end:
+                cut = hole_end
+                break
+            i, cut = i + 1, None
+    if i < n:
+        if cut is not None:
+            out.append((cut, base[i][1]))
+            i += 1
+        out.extend(base[i:])
+    return out
+
+
+def union(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
+    """Merged union of two merged lists, walking the shorter one; intervals of the
+    longer one untouched by it are copied in slices found by bisection."""
+    big, small = (a, b) if len(a) >= len(b) else (b, a)
+    out: list[Interval] = []
+    n = len(big)
+    i = 0
+    for start, end in small:
+        j = bisect_left(big, start, lo=i, key=_end)  # first interval ending at or after start
+        out.extend(big[i:j])
+        i = j
+        while i < n and big[i][0] <= end:
+            start, end = min(start, big[i][0]), max(end, big[i][1])
+            i += 1
+        if out and out[-1][1] >= start:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    out.extend(big[i:])
     return out
 
 
@@ -113,9 +162,6 @@ def intersect(a: Sequence[Interval], b: Sequence[Interval]) -> list[Interval]:
     return out
 
 
-def total(intervals: Iterable[Interval]) -> timedelta:
+def total(intervals: Sequence[Interval]) -> timedelta:
     """Sum of the lengths of (non-overlapping) intervals, as exact timedelta."""
-    result = ZERO
-    for start, end in intervals:
-        result += end - start
-    return result
+    return sum(map(sub, map(_end, intervals), map(_start, intervals)), ZERO)
