@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.middleware import RequestContext
-from api.routers import registry, sla, system, tickets, uptime
+from api.routers import registry, reports, sla, system, tickets, uptime
 from api.settings import Settings, get_settings
 from fleet.db import Database, make_engine
 
@@ -37,5 +37,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(tickets.router, prefix=API_PREFIX)
     app.include_router(sla.router, prefix=API_PREFIX)
     app.include_router(uptime.router, prefix=API_PREFIX)
+    app.include_router(reports.router, prefix=API_PREFIX)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     return app

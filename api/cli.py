@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -22,8 +23,9 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 users_app = typer.Typer(no_args_is_help=True, help="Web users.")
 import_app = typer.Typer(no_args_is_help=True, help="Bulk imports.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit ledger.")
+report_app = typer.Typer(no_args_is_help=True, help="Issue and verify PDF reports.")
 for name, sub in [("db", db_app), ("keys", keys_app), ("users", users_app), ("import", import_app),
-                  ("audit", audit_app)]:
+                  ("audit", audit_app), ("report", report_app)]:
     app.add_typer(sub, name=name)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -156,6 +158,140 @@ def audit_verify() -> None:
     fail(f"audit chain broken at entry {check.first_bad_seq}: {check.problem}")
 
 
+# --- reports ----------------------------------------------------------------------------------
+FromOpt = Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD (the contract calendar's time zone)")]
+ToOpt = Annotated[str, typer.Option("--to", help="day after the last, YYYY-MM-DD (exclusive)")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the record as it stood then, ISO 8601 with offset "
+                                                             "(default now)")]
+OutOpt = Annotated[Path, typer.Option("-o", "--output", help="where to write the PDF", dir_okay=False)]
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
+        raise  # pragma: no cover - fail() exits
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.utcoffset() is None:
+        fail(f"--as-of {text!r} is not an instant with a UTC offset (e.g. 2026-07-01T00:00:00Z)")
+        raise AssertionError  # pragma: no cover - fail() exits
+    return value
+
+
+def _issue_report(request: Any, output: Path) -> None:
+    """Gather → render → issue with a progress display, then write the PDF and say what it is."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from reports import gather
+
+    settings = get_settings()
+    labels = {"gather": "gathering the record", "render": "rendering the PDF (worker process)",
+              "issue": "signing and registering" if settings.signer() else "registering"}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("checking the request", total=None)
+
+        def step(name: str) -> None:
+            bar.update(task, description=labels.get(name, name))
+
+        produced = gather.produce(get_database(), SYSTEM, request, vendor=settings.vendor_name,
+                                  signer=settings.signer(), timeout_s=settings.report_timeout_seconds,
+                                  memory_mb=settings.report_memory_mb, step=step, want_pdf=True)
+    assert produced.pdf is not None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(produced.pdf)
+    r = produced.report
+    state = "issued" if produced.created else "already issued (same parameters and as-of)"
+    typer.echo(f"{state}: report {r.id} ({r.kind}), {r.page_count} pages, {'signed' if r.signed else 'unsigned'}, "
+               f"as of {r.as_of.isoformat().replace('+00:00', 'Z')}")
+    typer.echo(f"  data SHA-256 {r.data_sha256}")
+    typer.echo(f"  PDF SHA-256  {r.sha256}")
+    typer.echo(f"written to {output}")
+
+
+@report_app.command("contract-review")
+@domain_errors
+def report_contract_review(
+    contract: Annotated[str, typer.Option(help="contract number")], from_: FromOpt, to: ToOpt, output: OutOpt,
+    as_of: AsOfOpt = None,
+) -> None:
+    """One contract, one period: scorecard, compliance, availability, breaches, credits."""
+    from fleet import registry
+    from reports.gather import ReportRequest
+
+    with get_database().transaction(write=False) as s:
+        contract_id = registry.get_contract_by_number(s, SYSTEM, contract).id
+    _issue_report(ReportRequest(kind="contract_review", start_date=_day(from_, "--from"), end_date=_day(to, "--to"),
+                                contract_id=contract_id, as_of=_instant(as_of)), output)
+
+
+@report_app.command("track-record")
+@domain_errors
+def report_track_record(
+    from_: FromOpt, to: ToOpt, output: OutOpt,
+    contract: Annotated[list[str] | None, typer.Option(help="contract number (repeat; default: every contract)")]
+    = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Past performance across contracts, for a bid."""
+    from fleet import registry
+    from reports.gather import ReportRequest
+
+    ids: tuple[str, ...] | None = None
+    if contract:
+        with get_database().transaction(write=False) as s:
+            ids = tuple(registry.get_contract_by_number(s, SYSTEM, number).id for number in contract)
+    _issue_report(ReportRequest(kind="track_record", start_date=_day(from_, "--from"), end_date=_day(to, "--to"),
+                                contract_ids=ids, as_of=_instant(as_of)), output)
+
+
+@report_app.command("unit-history")
+@domain_errors
+def report_unit_history(
+    unit: Annotated[str, typer.Option(help="unit serial number")], from_: FromOpt, to: ToOpt, output: OutOpt,
+    as_of: AsOfOpt = None,
+) -> None:
+    """One unit's tickets, work, parts and downtime."""
+    from sqlalchemy import select
+
+    from fleet.errors import NotFound
+    from fleet.models import Unit
+    from reports.gather import ReportRequest
+
+    with get_database().transaction(write=False) as s:
+        unit_id = s.scalar(select(Unit.id).where(Unit.serial == unit))
+    if unit_id is None:
+        raise NotFound(f"unit {unit} not found")
+    _issue_report(ReportRequest(kind="unit_history", start_date=_day(from_, "--from"), end_date=_day(to, "--to"),
+                                unit_id=unit_id, as_of=_instant(as_of)), output)
+
+
+@report_app.command("verify")
+def report_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Exit 0 when FILE is a report we issued, unaltered; 1 with the reasons otherwise."""
+    from reports.verify import verify_pdf
+
+    pdf = file.read_bytes()
+    with get_database().transaction(write=False) as s:
+        result = verify_pdf(s, pdf, trusted_certs=get_settings().trusted_certs())
+    if result.valid:
+        typer.echo(f"valid: report {result.report_id}")
+        for reason in result.reasons:
+            typer.echo(f"  {reason}")
+        return
+    fail("\n".join([f"invalid ({result.status}): {file}", *(f"  {r}" for r in result.reasons)]))
+
+
 @app.command()
 def demo(
     port: Annotated[int, typer.Option()] = 8000,
@@ -186,6 +322,13 @@ def demo(
             made = demo_world.load(s, SYSTEM, now=utcnow(), progress=progress)
         typer.echo(f"loaded {made['agencies']} agencies, {made['contracts']} contracts, {made['units']} units, "
                    f"{made['tickets']} tickets")
+    signing = _demo_signer(settings)
+    with Progress() as bar:
+        task = bar.add_task("writing sample reports", total=3)
+        pdfs = write_demo_reports(db, settings.data_dir / "reports", signer=signing, vendor=settings.vendor_name,
+                                  now=utcnow(), timeout_s=settings.report_timeout_seconds,
+                                  memory_mb=settings.report_memory_mb,
+                                  done=lambda: bar.advance(task))
     with db.transaction() as s:
         _, token = identity.create_key(s, SYSTEM, role="agency", name="demo agency key", agency_code="NAVFAC")
         _, admin = identity.create_key(s, SYSTEM, role="admin", name="demo admin key")
@@ -196,12 +339,87 @@ slatrack demo
   data dir      {settings.data_dir}
   admin key     {admin}
   agency key    {token}   (NAVFAC: sees only its own contracts)
-
+  signing cert  {signing.cert_path}
+sample reports (PDF/A-3b, signed; data attached):
+""" + "".join(f"  {kind:<18}{path}\n" for kind, path in pdfs) + f"""
 try:
   curl -s -H "Authorization: Bearer {token}" {base}/api/v1/contracts
+  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/reports
+  slatrack report verify {pdfs[0][1]}
 """)
     if not no_serve:
         serve(host=host, port=port, workers=1)
+
+
+def _demo_signer(settings: Any) -> Any:
+    """The configured signing key, or a self-signed demo key in the data dir (made once). The
+    served demo signs and trusts it too."""
+    import os
+
+    from reports.signing import SigningKey, make_demo_signing_key
+
+    configured = settings.signer()
+    if configured is not None:
+        return configured
+    key, cert = make_demo_signing_key(settings.data_dir / "signing")
+    os.environ["SLATRACK_SIGNING_KEY"], os.environ["SLATRACK_SIGNING_CERT"] = str(key), str(cert)
+    get_settings.cache_clear()
+    return SigningKey(key_path=key, cert_path=cert, signer_name=settings.vendor_name)
+
+
+def write_demo_reports(db: Database, directory: Path, *, signer: Any, vendor: str, now: datetime,
+                       timeout_s: float = 300, memory_mb: int = 3072,
+                       done: Callable[[], None] | None = None) -> list[tuple[str, Path]]:
+    """One sample PDF of each kind from the demo world, as of the moment its history was complete
+    (the last fact recorded), so running the demo again answers the reports already issued: a
+    contract review of the first contract over the last six full months, a unit history of its
+    busiest unit over the same months, and a track record of every contract over the last twelve
+    full months."""
+    from sqlalchemy import func, select
+
+    from fleet import demo as demo_world
+    from fleet import registry
+    from fleet.models import Rating, Ticket, TicketEvent, Unit, WorkLog
+    from reports import gather
+
+    with db.transaction(write=False) as s:
+        recorded = [s.scalar(select(func.max(model.recorded_at))) for model in (Ticket, TicketEvent, Rating, WorkLog)]
+    as_of = max((r for r in recorded if r is not None), default=now)
+    this_month = date(now.year, now.month, 1)
+
+    def months_back(n: int) -> date:
+        index = this_month.year * 12 + this_month.month - 1 - n
+        return date(index // 12, index % 12 + 1, 1)
+
+    with db.transaction(write=False) as s:
+        contract = registry.get_contract_by_number(s, SYSTEM, demo_world.CONTRACTS[0].number)
+        start = months_back(6)
+        busiest = s.execute(
+            select(Unit.id, Unit.serial).join(Ticket, Ticket.unit_id == Unit.id)
+            .where(Unit.contract_id == contract.id,
+                   Ticket.reported_at >= datetime.combine(start, datetime.min.time(), tzinfo=now.tzinfo))
+            .group_by(Unit.id, Unit.serial).order_by(func.count(Ticket.id).desc(), Unit.serial).limit(1)).first()
+    requests = [
+        ("contract review", gather.ReportRequest(kind="contract_review", start_date=start, end_date=this_month,
+                                                 contract_id=contract.id, as_of=as_of)),
+        ("track record", gather.ReportRequest(kind="track_record", start_date=months_back(12), end_date=this_month,
+                                              as_of=as_of)),
+    ]
+    if busiest is not None:
+        requests.append(("unit history", gather.ReportRequest(kind="unit_history", start_date=start,
+                                                              end_date=this_month, unit_id=busiest[0], as_of=as_of)))
+    written = []
+    directory.mkdir(parents=True, exist_ok=True)
+    for label, request in requests:
+        produced = gather.produce(db, SYSTEM, request, vendor=vendor, signer=signer, timeout_s=timeout_s,
+                                  memory_mb=memory_mb, want_pdf=True)
+        assert produced.pdf is not None
+        path = directory / f"{request.kind.replace('_', '-')}-{produced.report.id[:8]}.pdf"
+        path.write_bytes(produced.pdf)
+        written.append((label, path))
+        if done is not None:
+            done()
+    return written
 
 
 @app.command()

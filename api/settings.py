@@ -6,9 +6,13 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from reports.signing import SigningKey
 
 
 class Settings(BaseSettings):
@@ -25,6 +29,27 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 6000
     report_timeout_seconds: int = 300
     report_memory_mb: int = 3072
+    vendor_name: str = Field(default="Field service vendor",
+                             description="the vendor named on reports as their author (SLATRACK_VENDOR_NAME)")
+
+    def signer(self) -> SigningKey | None:
+        """The report signing key (both ``signing_key`` and ``signing_cert``), or None when neither is set."""
+        from reports.signing import SigningKey
+
+        if self.signing_key is None and self.signing_cert is None:
+            return None
+        if self.signing_key is None or self.signing_cert is None:
+            from fleet.errors import Unavailable
+
+            raise Unavailable("report signing is half configured: set both SLATRACK_SIGNING_KEY and "
+                              "SLATRACK_SIGNING_CERT, or neither", code="signing_misconfigured")
+        return SigningKey(key_path=self.signing_key, cert_path=self.signing_cert, signer_name=self.vendor_name)
+
+    def trusted_certs(self) -> list[bytes]:
+        """This server's signing certificate, whose signatures vouch for a report copy (verify)."""
+        if self.signing_cert is None or not self.signing_cert.is_file():
+            return []
+        return [self.signing_cert.read_bytes()]
 
     def resolved(self) -> Settings:
         """Fill the derived defaults: the embedded database URL and a persistent secret key."""

@@ -45,7 +45,7 @@ METRICS: tuple[Metric, ...] = ("response", "on_site", "restore", "resolve")
 ClockKind = Literal["24x7", "calendar"]
 MetricState = Literal["running", "paused", "met", "breached", "not_applicable"]
 AvailabilityDefinition = Literal["maintenance_excluded", "operational_ao"]
-UtcDateTime = Annotated[AwareDatetime, AfterValidator(lambda v: v.astimezone(UTC))]
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(lambda v: v if v.tzinfo is UTC else v.astimezone(UTC))]
 """An aware instant, normalised to UTC (so it serialises with ``Z``, as canonical JSON does)."""
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]

@@ -264,7 +264,7 @@ def verify_pdf(session: Session, pdf_bytes: bytes, *, trusted_certs: Sequence[by
     if report is None:
         report = _report_by(session, Report.data_sha256, data_sha)
     if report is None:
-        what = f"report {embedded_id}" if isinstance(embedded_id, str) else "a report with this data"
+        what = f"report {embedded_id}" if isinstance(embedded_id, str) else "report with this data"
         return VerifyResult(False, embedded_id if isinstance(embedded_id, str) else None, [
             f"unknown: no {what} was issued here (file SHA-256 {sha}, data SHA-256 {data_sha})",
         ], "unknown")
