@@ -42,9 +42,16 @@ def _error(status: int, code: str, message: str, rid: str,
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int | None = None,
+                 upload_paths: tuple[str, ...] = ()):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
+        self.upload_paths = upload_paths
+
+    def limit_for(self, path: str) -> int:
+        """PDF uploads (report verification) may be larger than ordinary JSON bodies."""
+        return self.max_upload_bytes if path in self.upload_paths else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,9 +64,10 @@ class RequestContext:
         started = time.perf_counter()
         status_holder: dict[str, Any] = {}
         try:
+            limit = self.limit_for(scope.get("path", ""))
             length = headers.get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-                for m in _error(413, "payload_too_large", f"request body over {self.max_body_bytes} bytes", rid):
+            if length is not None and length.isdigit() and int(length) > limit:
+                for m in _error(413, "payload_too_large", f"request body over {limit} bytes", rid):
                     await send(m)
                 return
             received = 0
@@ -69,7 +77,7 @@ class RequestContext:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
+                    if received > limit:
                         raise BodyTooLarge()
                 return message
 
@@ -86,7 +94,7 @@ class RequestContext:
                 await self.app(scope, limited_receive, send_with_headers)
             except BodyTooLarge:
                 if "status" not in status_holder:
-                    for m in _error(413, "payload_too_large", f"request body over {self.max_body_bytes} bytes", rid):
+                    for m in _error(413, "payload_too_large", f"request body over {limit} bytes", rid):
                         await send(m)
             except Exception:
                 # Answered here, not by the app's 500 handler: that runs outside this middleware, after

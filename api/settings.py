@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     signing_key: Path | None = Field(default=None, description="PEM private key for PAdES signing")
     signing_cert: Path | None = Field(default=None, description="PEM certificate matching signing_key")
     max_body_bytes: int = 16 * 1024 * 1024
+    max_upload_bytes: int = 128 * 1024 * 1024
     rate_limit_per_minute: int = 6000
     report_timeout_seconds: int = 300
     report_memory_mb: int = 3072

@@ -429,3 +429,16 @@ def test_signed_reports_verify_with_the_configured_certificate(session, settings
         assert result["valid"] is True
         assert verify(client, world.manager, flip(pdf, len(pdf) // 2))["valid"] is False
     assert timedelta(0) < utcnow() - datetime.fromisoformat(body["created_at"])
+
+
+def test_report_verification_accepts_uploads_larger_than_the_json_body_limit(app, client, session):
+    from tests.builders import auth, make_key
+
+    token = make_key(session, "manager")
+    big = b"%PDF-1.7\n" + b"0" * (17 * 1024 * 1024)
+    r = client.post("/api/v1/reports/verify", headers=auth(token), files={"file": ("big.pdf", big, "application/pdf")})
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["valid"] is False
+    json_too_big = client.post("/api/v1/agencies", headers={**auth(token), "content-type": "application/json"},
+                               content=b"{" + b" " * (17 * 1024 * 1024) + b"}")
+    assert json_too_big.status_code == 413 and json_too_big.json()["error"]["code"] == "payload_too_large"
