@@ -4,12 +4,15 @@ Rules (DESIGN.md "Availability"):
 
 - Period: ``[max(start, in_service_at), end)``; the caller passes
   ``end = min(to, as_of)``.  Nothing before the unit entered service counts.
-- Telemetry: status changes are taken in ``occurred_at`` order (ties keep the
-  order given, so the last of simultaneous changes wins); each state holds from
-  its change to the next; before the first change the unit is
+- Telemetry: status changes are taken in ``occurred_at`` order; each state
+  holds from its change to the next; before the first change the unit is
   ``state_before_first_change`` (``up``).  A repeated state is no transition.
+  Of several changes at the same instant the last one given wins (a state that
+  lasted no time is dropped, so down → maintenance → down at one instant stays
+  one outage).  Input order otherwise does not matter.
 - Down = telemetry ``down`` ∪ ``[reported, restored)`` of unit-down tickets (not
-  yet restored: down until ``end``); overlapping or touching spans merge.
+  yet restored: down until ``end``; restored at or before the report: no
+  span); overlapping or touching spans merge.
 - Maintenance = telemetry ``maintenance`` ∪ scheduled windows.
   With ``exclude_maintenance`` it is removed from numerator *and* denominator
   and wins where it overlaps down (a unit down during its maintenance window is
@@ -17,14 +20,17 @@ Rules (DESIGN.md "Availability"):
 - ``availability = 100 × (period − excluded − downtime) / (period − excluded)``;
   ``None`` when the denominator is zero.
 - Failures: entries into down (the merged down timeline) that occur inside the
-  period.  An outage already under way at the period start is charged as
-  downtime but counted as a failure only in the period where it began, so
-  monthly counts add up to the yearly count.  A down span lying wholly inside
-  excluded maintenance is not a failure; scheduled maintenance is never one.
+  period.  An outage already under way at the period start (or before the
+  first change) is charged as downtime but counted as a failure only in the
+  period where it began, so monthly counts add up to the yearly count.  A down
+  span whose part in the period lies wholly inside excluded maintenance is not
+  a failure; maintenance itself is never one (even when it counts as downtime).
 - ``MTBF = uptime ÷ failures``, ``MTTR = downtime ÷ failures`` in hours;
   ``None`` when there were no failures.
 - Fleet figures are period-weighted: sums of period, excluded, downtime, uptime
   and failures, with the ratios recomputed from the sums.
+- Cost: one sort and a C-level grouping of the changes, then work per state
+  transition and per ticket/window (bisection); never per minute.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ _state = attrgetter("state")
 _start = itemgetter(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatusChange:
     """A telemetry status event: the unit is in ``state`` from ``occurred_at`` (stored UTC)."""
 
@@ -59,7 +65,8 @@ class StatusChange:
     def __post_init__(self) -> None:
         if self.state not in STATES:
             raise InvalidStatus(f"unknown unit state {self.state!r} (use up, down or maintenance)")
-        object.__setattr__(self, "occurred_at", as_utc(self.occurred_at, "occurred_at"))
+        if self.occurred_at.tzinfo is not UTC:
+            object.__setattr__(self, "occurred_at", as_utc(self.occurred_at, "occurred_at"))
 
 
 @dataclass(frozen=True)
@@ -97,13 +104,37 @@ def _telemetry(changes: Sequence[StatusChange], initial: str) -> tuple[list[Inte
 
     The initial state holds from the dawn of time, the last state to the end.
     Runs of changes to the same state are grouped in C (``itertools.groupby``),
-    so the Python loop runs once per transition, not once per event.  Of
-    several changes at one instant the last given wins: a state that lasted no
-    time is dropped, and the state before it resumes.
+    so the Python loop runs once per transition, not once per event.  Changes
+    at the same instant are handed to :func:`_telemetry_with_ties`.
     """
+    ordered = sorted(changes, key=_occurred)
+    down: list[Interval] = []
+    maintenance: list[Interval] = []
+    spans_of = {"down": down.append, "maintenance": maintenance.append}
+    state, since = initial, DAWN
+    for new, group in groupby(ordered, key=_state):
+        if new == state:
+            continue
+        t = next(group).occurred_at
+        if t == since:
+            return _telemetry_with_ties(ordered, initial)
+        add = spans_of.get(state)
+        if add is not None:
+            add((since, t))
+        state, since = new, t
+    add = spans_of.get(state)
+    if add is not None:
+        add((since, DUSK))
+    return down, maintenance
+
+
+def _telemetry_with_ties(ordered: list[StatusChange], initial: str) -> tuple[list[Interval], list[Interval]]:
+    """As :func:`_telemetry`, when some changes share an instant: of those the last
+    given wins; a state that lasted no time is dropped and the state before it
+    resumes (so down → maintenance → down at one instant stays one outage)."""
     spans: list[tuple[datetime, datetime, str]] = []
     state, since = initial, DAWN
-    for new, group in groupby(sorted(changes, key=_occurred), key=_state):
+    for new, group in groupby(ordered, key=_state):
         if new == state:
             continue
         t = next(group).occurred_at
@@ -164,15 +195,16 @@ def unit_availability(
     down, maintenance = _timelines(changes, ticket_down, maintenance_windows, state_before_first_change, hi)
     down_in = clip(down, lo, hi)
     maintenance_in = clip(maintenance, lo, hi)
+    # telemetry alone never has a unit down and in maintenance at once: only
+    # unit-down tickets and scheduled windows can make the two overlap
+    overlapping = bool(ticket_down or maintenance_windows)
     if exclude_maintenance:
         excluded = total(maintenance_in)
-        downtime = total(subtract(down_in, maintenance_in))
+        downtime = total(subtract(down_in, maintenance_in) if overlapping else down_in)
     else:
         excluded = ZERO
-        downtime = total(union(down_in, maintenance_in))
-    # telemetry alone never has a unit down and in maintenance at once
-    overlapping = exclude_maintenance and bool(ticket_down or maintenance_windows)
-    failures = _failures(down, maintenance_in if overlapping else [], lo, hi)
+        downtime = total(union(down_in, maintenance_in)) if overlapping else total(down_in) + total(maintenance_in)
+    failures = _failures(down, maintenance_in if overlapping and exclude_maintenance else [], lo, hi)
     return _figures(hi - lo, excluded, downtime, failures)
 
 

@@ -217,6 +217,7 @@ def _zone(name: str) -> ZoneInfo:
         raise InvalidCalendar(f"unknown timezone {name!r} (use an IANA name such as America/New_York)") from None
 
 
+@lru_cache(maxsize=256)
 def _check_holidays(country: str | None, subdivision: str | None) -> None:
     if country is None:
         if subdivision is not None:
@@ -430,6 +431,12 @@ class _Coverage:
             return table
 
 
+@lru_cache(maxsize=128)
+def _coverage_for(key: _CalendarKey) -> _Coverage:
+    """Equal calendars share one coverage table (built once, grown as needed)."""
+    return _Coverage(key)
+
+
 # --------------------------------------------------------------------------- business calendar
 
 
@@ -466,7 +473,7 @@ class BusinessCalendar:
         object.__setattr__(self, "weekly_hours", canonical)
         object.__setattr__(self, "closures", closures)
         object.__setattr__(self, "_week", week)
-        object.__setattr__(self, "_coverage", _Coverage(key))
+        object.__setattr__(self, "_coverage", _coverage_for(key))
 
     def __hash__(self) -> int:
         return hash(self._coverage.key)

@@ -6,8 +6,9 @@ Definitions (DESIGN.md "SLA semantics"; every rule here is applied by
 - Metrics: ``response`` stops at the first of acknowledged, on_site, restored,
   resolved or closed; ``on_site`` stops at the first on_site and is
   ``not_applicable`` when restored, resolved or closed came first (a remote
-  fix); ``restore`` stops at the first restored, else at the resolution;
-  ``resolve`` stops at resolved (or closed).
+  fix); ``restore`` stops at the first restored, else at the resolution (a
+  ``restored`` logged while the ticket is resolved stops it at that
+  resolution); ``resolve`` stops at resolved (or closed).
 - ``closed`` without ``resolved`` ends the ticket's life like a resolution: every
   clock still running stops there.
 - ``reopened`` after a resolution re-opens the ticket: the ``resolve`` clock runs
@@ -24,8 +25,9 @@ Definitions (DESIGN.md "SLA semantics"; every rule here is applied by
   ticket resolved straight from paused does not count its time on hold);
   ``paused`` while already paused, ``resumed`` while not paused, and pause
   events while the ticket is resolved are ignored.
-- Events after ``at`` are ignored; the rest are taken in ``occurred_at`` order
-  (stable for ties).  An event dated before ``reported_at`` counts as at
+- Events after ``at`` are ignored; the rest are taken in ``occurred_at`` order,
+  events at the same instant in the order given (e.g. ``restored`` then
+  ``reopened`` at one instant: restored while still resolved).  An event dated before ``reported_at`` counts as at
   ``reported_at``.  If ``at`` is before ``reported_at`` the clocks read zero.
 - Targets follow the *current* priority (the last ``priority_changed`` at or
   before ``at``); the clock is never restarted by a priority change, so time
@@ -54,7 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Literal
 
@@ -133,7 +135,7 @@ def targets_in_force(versions: Sequence[PolicyVersion], reported_at: datetime) -
     return chosen.targets
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One fact of a ticket's (already corrected) timeline.
 
@@ -149,7 +151,8 @@ class Event:
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
             raise InvalidEvent(f"unknown event type {self.type!r} (use {', '.join(EVENT_TYPES)})")
-        object.__setattr__(self, "occurred_at", as_utc(self.occurred_at, "occurred_at"))
+        if self.occurred_at.tzinfo is not UTC:
+            object.__setattr__(self, "occurred_at", as_utc(self.occurred_at, "occurred_at"))
         if self.type == "priority_changed" and self.priority not in PRIORITIES:
             raise InvalidEvent(f"priority_changed needs a priority in {', '.join(PRIORITIES)}, got {self.priority!r}")
 
@@ -206,16 +209,19 @@ def evaluate(
     priority, in the order response, on_site, restore, resolve.  ``24x7``
     targets use real time, ``calendar`` targets use ``calendar``.
     """
-    reported = as_utc(reported_at, "reported_at")
-    read_at = as_utc(at, "at")
+    reported = reported_at if reported_at.tzinfo is UTC else as_utc(reported_at, "reported_at")
+    read_at = at if at.tzinfo is UTC else as_utc(at, "at")
     if priority not in PRIORITIES:
         raise InvalidEvent(f"unknown priority {priority!r} (use {', '.join(PRIORITIES)})")
     if not warning_ratio >= 0:
         raise ValueError(f"warning_ratio must be ≥ 0, got {warning_ratio!r}")
     until = read_at if read_at > reported else reported
     life = _scan(reported, priority, events, read_at, until, pause_allowed)
-    clocks = (TWENTY_FOUR_SEVEN, _positional(calendar, reported))
-    metrics = _read_all(_plan(targets, warning_ratio)[life[0]], life, clocks, reported, until)
+    clocks = (TWENTY_FOUR_SEVEN, calendar if type(calendar) is BusinessCalendar else _positional(calendar, reported))
+    cached, cached_ratio, plan = _plan_cache
+    if targets is not cached or warning_ratio != cached_ratio:
+        plan = _plan(targets, warning_ratio)
+    metrics = _read_all(plan[life[0]], life, clocks, reported, until)
     sla = _TicketSlaDraft(life[0], metrics, read_at)
     sla.__class__ = TicketSla  # type: ignore[assignment]
     return sla  # type: ignore[return-value]
@@ -267,8 +273,8 @@ def _scan(
                 else:
                     no_visit = t
             if kind == "restored":
-                if restored is None:
-                    restored = t
+                if restored is None:  # restored while resolved: restore stopped at that resolution
+                    restored = t if run_start is not None else runs[-1][1]
             elif kind != "on_site" and run_start is not None:  # resolved or closed
                 if pause_start is not None:
                     pauses.append((pause_start, t))
@@ -303,21 +309,20 @@ def _spans_and_stops(
     """The counting spans (runs minus pauses) and each metric's stop instant.
 
     A metric without its own stop event stops with the ticket's last
-    resolution (``ended_at``; ``None`` while open); see :func:`_stop`.
+    resolution (``ended_at``; ``None`` while open).  The first response and
+    the first visit always fall in the first run (a resolution is itself a
+    response and a remote fix); a restore during a resolved gap was already
+    moved back to that resolution by :func:`_scan`.
     """
-    if len(runs) == 1:  # never reopened: a stop event after the resolution stops at it
+    if pauses or len(runs) > 1:
+        counting = _unpaused(runs, pauses)
+    else:
         start, end = runs[0]
-        counting = _unpaused(runs, pauses) if pauses else [(start, end)] if start < end else []
-        return counting, {
-            "response": ended_at if responded is None else responded if responded <= end else end,
-            "on_site": ended_at if on_site is None else on_site if on_site <= end else end,
-            "restore": ended_at if restored is None else restored if restored <= end else end,
-            "resolve": ended_at,
-        }
-    return _unpaused(runs, pauses), {
-        "response": ended_at if responded is None else _stop(responded, runs),
-        "on_site": ended_at if on_site is None else _stop(on_site, runs),
-        "restore": ended_at if restored is None else _stop(restored, runs),
+        counting = [(start, end)] if start < end else []
+    return counting, {
+        "response": ended_at if responded is None else responded,
+        "on_site": ended_at if on_site is None else on_site,
+        "restore": ended_at if restored is None else restored,
         "resolve": ended_at,
     }
 
@@ -338,25 +343,12 @@ def _unpaused(runs: list[Interval], pauses: list[Interval]) -> list[Interval]:
     return out
 
 
-def _stop(cutoff: datetime, runs: list[Interval]) -> datetime:
-    """When a metric whose own stop event happened at ``cutoff`` stopped: there
-    if the ticket was open then, else at the resolution before it (e.g.
-    restored after resolved)."""
-    last = runs[0][1]
-    for start, end in runs:
-        if start > cutoff:
-            break
-        if cutoff <= end:
-            return cutoff
-        last = end
-    return last
-
-
 # --------------------------------------------------------------------------- plan
 
-#: A metric to read: (metric, target, target as timedelta, warning threshold,
-#: clock kind index in CLOCK_KINDS); a plan lists them per priority in METRICS order.
-_Step = tuple[str, Target, timedelta, timedelta, int]
+#: A metric to read: (metric, target minutes, clock kind, target as timedelta,
+#: warning threshold, clock kind index in CLOCK_KINDS); a plan lists them per
+#: priority in METRICS order.
+_Step = tuple[str, int, str, timedelta, timedelta, int]
 _Plan = dict[str, tuple[_Step, ...]]
 _plan_cache: tuple[tuple[Target, ...], float, _Plan] = ((), 0.0, {})
 
@@ -385,7 +377,8 @@ def _plan(targets: Sequence[Target], warning_ratio: float) -> _Plan:
             found = chosen.get((priority, metric))
             if found is not None:
                 limit = timedelta(minutes=found.minutes)
-                steps.append((metric, found, limit, limit * warning_ratio, CLOCK_KINDS.index(found.clock)))
+                kind = CLOCK_KINDS.index(found.clock)
+                steps.append((metric, found.minutes, found.clock, limit, limit * warning_ratio, kind))
         plan[priority] = tuple(steps)
     _plan_cache = (snapshot, warning_ratio, plan)
     return plan
@@ -427,11 +420,12 @@ def _read_all(
 ) -> tuple[MetricClock, ...]:
     """Read each planned metric's clock (module rules).
 
-    Fast path: with one counting span ``[a, b)`` and no pauses, elapsed is the
-    covered time from ``a`` to the metric's stop (or ``b``), and ``due_at`` is
-    ``add(a, target)`` whatever the state (the general rules reduce to that);
-    on the 24x7 clock that is plain UTC arithmetic.  Otherwise the spans are
-    measured once per clock kind (:func:`_ledger`) and read by :func:`_general`.
+    Fast path: with one counting span ``[a, b)``, no pauses, and the metric
+    stopped inside it (or still running with ``b`` the reading instant),
+    elapsed is the covered time from ``a`` to the stop (or ``b``) and ``due_at``
+    is ``add(a, target)`` whatever the state (the general rules reduce to
+    that); on the 24x7 clock that is plain UTC arithmetic.  Otherwise
+    :func:`_general` reads the spans measured once per clock kind.
     """
     _, counting, pauses, paused_now, no_visit, stops = life
     single = not pauses and len(counting) == 1
@@ -439,38 +433,40 @@ def _read_all(
     span_positions: tuple[timedelta, timedelta] | None = None  # calendar positions of a and b
     ledgers: list[tuple[_Ledger, _Ledger | None] | None] = [None, None]
     readings: list[MetricClock] = []
-    for metric, target, limit, threshold, kind in steps:
-        if no_visit is not None and metric == "on_site":
-            readings.append(_reading(target, ZERO, None, no_visit, "not_applicable", False, ZERO))
-            continue
-        stop = stops[metric]
-        paused_for = ZERO
+    for metric, minutes, clock_kind, limit, threshold, kind in steps:
+        state: State
+        stop: datetime | None
         due_at: datetime | None
-        if single and limit and (stop is None or a < stop <= b):
-            end = b if stop is None else stop
-            if kind == 0:
-                elapsed, due_at = end - a, a + limit
-            else:
-                clock = clocks[1]
-                if span_positions is None:
-                    span_positions = (clock.position(a), clock.position(b))
-                elapsed = (span_positions[1] if end == b else clock.position(end)) - span_positions[0]
-                due_at = clock.instant_at(span_positions[0] + limit)
+        if no_visit is not None and metric == "on_site":
+            stop, elapsed, due_at, state, at_risk, paused_for = no_visit, ZERO, None, "not_applicable", False, ZERO
         else:
-            pair = ledgers[kind]
-            if pair is None:
-                clock = clocks[kind]
-                pair = ledgers[kind] = (
-                    _ledger(counting, clock, until), _ledger(pauses, clock, until) if pauses else None
-                )
-            elapsed, due_at = _general(pair[0], limit, stop, paused_now and stop is None, reported, until)
-            if pair[1] is not None:
-                paused_for = _upto(pair[1], stop)[0]
-        state: State = (
-            "breached" if elapsed > limit else "met" if stop is not None else "paused" if paused_now else "running"
-        )
-        at_risk = state == "running" and elapsed >= threshold
-        readings.append(_reading(target, elapsed, due_at, stop, state, at_risk, paused_for))
+            stop = stops[metric]
+            paused_for = ZERO
+            if single and limit and (b == until if stop is None else a < stop <= b):
+                end = b if stop is None else stop
+                if kind == 0:
+                    elapsed, due_at = end - a, a + limit
+                else:
+                    clock = clocks[1]
+                    if span_positions is None:
+                        span_positions = (clock.position(a), clock.position(b))
+                    elapsed = (span_positions[1] if end == b else clock.position(end)) - span_positions[0]
+                    due_at = clock.instant_at(span_positions[0] + limit)
+            else:
+                pair = ledgers[kind]
+                if pair is None:
+                    pair = ledgers[kind] = _ledgers(counting, pauses, clocks[kind], until)
+                elapsed, due_at = _general(pair[0], limit, stop, paused_now and stop is None, reported, until)
+                if pair[1] is not None:
+                    paused_for = _upto(pair[1], stop)[0]
+            state = (
+                "breached" if elapsed > limit else "met" if stop is not None else "paused" if paused_now else "running"
+            )
+            at_risk = state == "running" and elapsed >= threshold
+        reading = _MetricClockDraft(metric, minutes, clock_kind, elapsed, due_at, stop, state, state == "breached",
+                                    at_risk, paused_for)
+        reading.__class__ = MetricClock  # type: ignore[assignment]
+        readings.append(reading)  # type: ignore[arg-type]
     return tuple(readings)
 
 
@@ -493,6 +489,13 @@ def _general(
 #: (clock, spans, positions of each span's start and end, total covered time,
 #: position of the last span's end when that end is the reading instant).
 _Ledger = tuple[_Positional, list[Interval], list[tuple[timedelta, timedelta]], timedelta, "timedelta | None"]
+
+
+def _ledgers(
+    counting: list[Interval], pauses: list[Interval], clock: _Positional, until: datetime
+) -> tuple[_Ledger, _Ledger | None]:
+    """The counting spans and the paused spans, each measured once on ``clock``."""
+    return _ledger(counting, clock, until), _ledger(pauses, clock, until) if pauses else None
 
 
 def _ledger(spans: list[Interval], clock: _Positional, until: datetime) -> _Ledger:
@@ -563,17 +566,6 @@ class _MetricClockDraft:
         self.breached = breached
         self.at_risk = at_risk
         self.paused_for = paused_for
-
-
-def _reading(
-    target: Target, elapsed: timedelta, due_at: datetime | None, stopped_at: datetime | None,
-    state: State, at_risk: bool, paused_for: timedelta,
-) -> MetricClock:
-    """``MetricClock(...)`` for ``target``, built through :class:`_MetricClockDraft`."""
-    reading = _MetricClockDraft(target.metric, target.minutes, target.clock, elapsed, due_at, stopped_at,
-                                state, state == "breached", at_risk, paused_for)
-    reading.__class__ = MetricClock  # type: ignore[assignment]
-    return reading  # type: ignore[return-value]
 
 
 class _TicketSlaDraft:

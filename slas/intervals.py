@@ -71,6 +71,8 @@ def clip(intervals: Sequence[Interval], lo: datetime, hi: datetime) -> list[Inte
     Skips the intervals outside from both ends, copies the rest in one slice and
     trims the first and last (linear only in the intervals outside).
     """
+    if hi <= lo:
+        return []
     i, j = 0, len(intervals)
     while i < j and intervals[i][1] <= lo:
         i += 1
