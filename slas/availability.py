@@ -19,12 +19,14 @@ Rules (DESIGN.md "Availability"):
   not charged); otherwise it counts as downtime (operational availability, Ao).
 - ``availability = 100 × (period − excluded − downtime) / (period − excluded)``;
   ``None`` when the denominator is zero.
-- Failures: entries into down (the merged down timeline) that occur inside the
-  period.  An outage already under way at the period start (or before the
-  first change) is charged as downtime but counted as a failure only in the
-  period where it began, so monthly counts add up to the yearly count.  A down
-  span whose part in the period lies wholly inside excluded maintenance is not
-  a failure; maintenance itself is never one (even when it counts as downtime).
+- Failures: entries into down (the merged down timeline), each counted at its
+  *effective start*: where the outage begins or, if it begins inside excluded
+  maintenance, where that maintenance ends with the unit still down.  It counts
+  in the period that instant falls in, so an outage already under way at the
+  period start is charged as downtime but counted as a failure only in the
+  period where it became one, and monthly counts add up to the yearly count.
+  An outage wholly inside excluded maintenance is no failure; maintenance
+  itself is never one (even when it counts as downtime).
 - ``MTBF = uptime ÷ failures``, ``MTTR = downtime ÷ failures`` in hours;
   ``None`` when there were no failures.
 - Fleet figures are period-weighted: sums of period, excluded, downtime, uptime
@@ -35,7 +37,7 @@ Rules (DESIGN.md "Availability"):
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -53,6 +55,7 @@ _HOUR = timedelta(hours=1)
 _occurred = attrgetter("occurred_at")
 _state = attrgetter("state")
 _start = itemgetter(0)
+_end = itemgetter(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,24 +207,28 @@ def unit_availability(
     else:
         excluded = ZERO
         downtime = total(union(down_in, maintenance_in)) if overlapping else total(down_in) + total(maintenance_in)
-    failures = _failures(down, maintenance_in if overlapping and exclude_maintenance else [], lo, hi)
+    failures = _failures(down, maintenance if overlapping and exclude_maintenance else [], lo, hi)
     return _figures(hi - lo, excluded, downtime, failures)
 
 
 def _failures(down: list[Interval], excluded: list[Interval], lo: datetime, hi: datetime) -> int:
-    """Entries into down inside ``[lo, hi)``, less the down spans whose part in the
-    period lies wholly inside one excluded maintenance span (both lists merged,
-    so a covering maintenance span is a single one).  Bisections, no sweep."""
-    first = bisect_left(down, lo, key=_start)
+    """Failures in ``[lo, hi)``: down spans whose *effective start* lies in the period.
+
+    A down span becomes a failure where it starts, or, when it starts inside an excluded
+    maintenance span, where that maintenance ends (if it is still down then); a down span
+    wholly inside excluded maintenance is no failure. Counting at the effective start makes
+    the failures of adjacent periods add up to those of the whole (both lists are merged
+    and sorted, so one bisection finds the covering maintenance span)."""
+    first = bisect_right(down, lo, key=_end)  # spans ending at or before lo cannot start a failure in the period
     last = bisect_left(down, hi, lo=first, key=_start)
-    count = last - first
-    for m_start, m_end in excluded:
-        k0 = bisect_left(down, m_start, lo=first, hi=last, key=_start)
-        k1 = bisect_left(down, m_end, lo=k0, hi=last, key=_start)
-        inside = k1 - k0  # down spans starting in the maintenance; only the last may end after it
-        if inside and min(down[k1 - 1][1], hi) > m_end:
-            inside -= 1
-        count -= inside
+    count = 0
+    for start, end in down[first:last]:
+        effective: datetime | None = start
+        i = bisect_right(excluded, start, key=_start) - 1
+        if i >= 0 and excluded[i][0] <= start < excluded[i][1]:
+            effective = excluded[i][1] if end > excluded[i][1] else None
+        if effective is not None and lo <= effective < hi:
+            count += 1
     return count
 
 

@@ -260,12 +260,6 @@ def test_invalid_input_is_refused(build, error: type[Exception], message: str) -
         build()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: with exclude_maintenance, a down span that starts inside a maintenance window and outlasts it "
-    "across a period boundary is a failure of neither month (the 'wholly inside maintenance' test is "
-    "applied to the span clipped to the period), but is one failure of the quarter: monthly failure "
-    "counts do not add up as the availability module docstring promises, and April has 1 h of downtime "
-    "with 0 failures (MTTR None)"))
 def test_failures_add_up_when_an_outage_starts_in_maintenance_across_a_month_boundary() -> None:
     changes = [sc(utc(3, 31, 23, 30), "down"), sc(utc(4, 1, 2), "up")]
     window = [(utc(3, 31, 23), utc(4, 1, 1))]  # maintenance 23:00 → 01:00 wins; down is charged 01:00 → 02:00

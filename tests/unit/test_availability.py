@@ -237,13 +237,16 @@ def reference(changes: list[tuple[int, str]], tickets: list[tuple[int, int | Non
         downtime = sum(down[i] and not maint[i] for i in period)
     else:
         excluded, downtime = 0, sum(down[i] or maint[i] for i in period)
+    # a failure happens at the first minute of an outage that is down and not excluded maintenance
+    # (its effective start), counted in the period that minute falls in: adjacent periods add up
     failures = 0
-    for i in period:
+    for i in range(GRID):
         if down[i] and (i == 0 or not down[i - 1]):
             j = i
             while j < GRID and down[j]:
                 j += 1
-            if not exclude or any(not maint[k] for k in range(i, min(j, P1))):
+            effective = next((k for k in range(i, j) if not (exclude and maint[k])), None)
+            if effective is not None and lo <= effective < P1:
                 failures += 1
     return max(0, P1 - lo), excluded, downtime, failures
 
