@@ -63,13 +63,17 @@ class ContractClocks:
     warning_ratio: float
 
     @classmethod
-    def load(cls, session: Session, contract: Contract) -> ContractClocks:
+    def load(cls, session: Session, contract: Contract, *, as_of: datetime | None = None) -> ContractClocks:
+        """The contract's clocks as the record stood at ``as_of``: a target version recorded
+        later is ignored, so a report regenerated with the same ``as_of`` gives the same figures."""
         cal = session.get(Calendar, contract.calendar_id)
         assert cal is not None
+        recorded = [p for p in registry.policies(session, contract.id)
+                    if as_of is None or p.version == 1 or p.created_at <= as_of]
         versions = [
             (p.version, clocks.PolicyVersion(p.effective_from, tuple(
                 clocks.Target(t.priority, t.metric, t.minutes, t.clock) for t in p.targets)))  # type: ignore[arg-type]
-            for p in registry.policies(session, contract.id)
+            for p in recorded
         ]
         return cls(contract, registry.business_calendar(cal), versions, contract.warning_percent / 100)
 
@@ -126,7 +130,7 @@ def ticket_sla(session: Session, principal: Principal, ticket_id: str, *, at: da
     contract = session.get(Contract, ticket.contract_id)
     assert contract is not None
     facts = _event_facts(session, [Ticket.id == ticket.id], moments.as_of)[ticket.id]
-    version, sla = ContractClocks.load(session, contract).evaluate(
+    version, sla = ContractClocks.load(session, contract, as_of=moments.as_of).evaluate(
         ticket.reported_at, ticket.initial_priority, facts, moments)
     return TicketSlaOut(ticket_id=ticket.id, number=ticket.number, priority=sla.priority, policy_version=version,
                         at=moments.at, as_of=moments.as_of, metrics=[_clock_out(m) for m in sla.metrics])
@@ -156,7 +160,7 @@ def evaluate_period(session: Session, contract: Contract, start: datetime, end: 
         .where(*where).order_by(Ticket.reported_at, Ticket.id)
     ).all()
     facts = _event_facts(session, where, moments.as_of)
-    ctx = ContractClocks.load(session, contract)
+    ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     evaluated = []
     for r in rows:
         version, sla = ctx.evaluate(r[3], r[4], facts.get(r[0], []), moments)
@@ -176,7 +180,7 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
     moments = instants(at, as_of)
-    ctx = ContractClocks.load(session, contract)
+    ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = period_bounds(ctx.calendar, start_date, end_date)
     _, evaluated = evaluate_period(session, contract, start, end, moments)
     return compliance_out(contract, ctx, evaluated, start_date, end_date, moments)
@@ -225,7 +229,7 @@ def at_risk(session: Session, principal: Principal, *, contract_id: str | None =
         if ctx is None:
             contract = session.get(Contract, t.contract_id)
             assert contract is not None
-            ctx = contexts[t.contract_id] = ContractClocks.load(session, contract)
+            ctx = contexts[t.contract_id] = ContractClocks.load(session, contract, as_of=moments.as_of)
         _, sla = ctx.evaluate(t.reported_at, t.initial_priority, facts.get(t.id, []), moments)
         risky = [m for m in sla.metrics if m.stopped_at is None and (m.at_risk or m.breached)]
         if not risky:

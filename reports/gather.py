@@ -505,7 +505,7 @@ def _tickets(session: Session, evaluated: list[sla_service.EvaluatedTicket], whe
 
 def _load_contract(session: Session, principal: Principal, contract: Contract, start_date: date, end_date: date,
                    moments: sla_service.Instants) -> _ContractRecord:
-    ctx = sla_service.ContractClocks.load(session, contract)
+    ctx = sla_service.ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = sla_service.period_bounds(ctx.calendar, start_date, end_date)
     _, evaluated = sla_service.evaluate_period(session, contract, start, end, moments)
     compliance = sla_service.compliance_out(contract, ctx, evaluated, start_date, end_date, moments)
@@ -1116,7 +1116,7 @@ def gather_unit_history(session: Session, principal: Principal, *, unit_id: str,
     agency = session.get_one(Agency, contract.agency_id)
     calendar = session.get_one(Calendar, contract.calendar_id)
     moments = sla_service.instants(None, as_of)
-    ctx = sla_service.ContractClocks.load(session, contract)
+    ctx = sla_service.ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = sla_service.period_bounds(ctx.calendar, start_date, end_date)
     availability = uptime.unit_availability(session, principal, unit.id, start_date=start_date, end_date=end_date,
                                             at=moments.at, as_of=moments.as_of)

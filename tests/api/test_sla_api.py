@@ -170,3 +170,23 @@ def test_an_agency_cannot_read_another_agencys_compliance_or_clocks(client, sess
     assert r.status_code == 404
     assert client.get(f"/api/v1/tickets/{their_ticket.id}/sla", headers=key).status_code == 404
     assert client.get("/api/v1/tickets", headers=key, params={"at_risk": "true"}).json()["items"] == []
+
+
+def test_a_target_version_recorded_later_does_not_change_figures_as_of_before_it(client, session, eng):
+    from fleet import registry
+    from fleet.principal import SYSTEM
+    from fleet.schemas.registry import SlaPolicyIn
+
+    contract = make_contract(session)
+    ticket = make_ticket(session, unit=make_unit(session, contract=contract), priority="P1",
+                         reported_at=z("2026-03-10T10:00:00Z"))
+    add_event(session, ticket, "acknowledged", z("2026-03-10T10:45:00Z"))  # 45 min: met under the 60-min target
+    as_of = datetime.now(UTC)
+    registry.add_sla_policy(session, SYSTEM, contract.id, SlaPolicyIn.model_validate({
+        "effective_from": "2026-03-01T00:00:00Z", "reason": "tightened after review",
+        "sla_targets": [{"priority": "P1", "metric": "response", "minutes": 30, "clock": "24x7"}]}))
+    then = client.get(f"/api/v1/tickets/{ticket.id}/sla", headers=eng,
+                      params={"as_of": as_of.isoformat().replace("+00:00", "Z")}).json()
+    now = client.get(f"/api/v1/tickets/{ticket.id}/sla", headers=eng).json()
+    assert (then["policy_version"], metric(then, "response")["state"]) == (1, "met")
+    assert (now["policy_version"], metric(now, "response")["state"]) == (2, "breached")
