@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -130,8 +130,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SlaError, _sla)
     app.add_exception_handler(Exception, _unexpected)
 
-
-def is_connection_error(exc: BaseException) -> bool:
-    return isinstance(exc, OperationalError | PoolTimeout) or (
-        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
-    )

@@ -169,15 +169,6 @@ def policies(session: Session, contract_id: str) -> list[SlaPolicy]:
     ).all())
 
 
-def policy_in_force(versions: list[SlaPolicy], reported_at: datetime) -> SlaPolicy:
-    """The version whose ``effective_from`` is the latest at or before ``reported_at``."""
-    chosen = versions[0]
-    for p in versions:
-        if p.effective_from <= reported_at:
-            chosen = p
-    return chosen
-
-
 def contract_out(session: Session, contract: Contract) -> ContractOut:
     current = policies(session, contract.id)[-1]
     return ContractOut(

@@ -8,18 +8,17 @@ ignored). ``as_of`` defaults to now and ``at`` to ``as_of``. The judgement itsel
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fleet import registry, timeline
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
-from fleet.models import Calendar, Contract, Ticket, TicketEvent
+from fleet.models import Calendar, Contract, Ticket
 from fleet.principal import Principal
 from fleet.schemas.sla import (
     AtRiskOut,
@@ -31,6 +30,7 @@ from fleet.schemas.sla import (
     TicketSlaOut,
 )
 from fleet.tenancy import get_scoped, scoped
+from fleet.tickets import facts_where
 from slas import clocks, credits
 from slas.calendars import BusinessCalendar
 from slas.compliance import compliance as tally
@@ -102,24 +102,6 @@ def _clock_out(m: clocks.MetricClock) -> MetricClockOut:
                           paused_minutes=round(m.paused_for.total_seconds() / MINUTE, 2))
 
 
-def _event_facts(
-    session: Session, ticket_filter: Sequence[ColumnElement[bool]], as_of: datetime
-) -> dict[str, list[timeline.Fact]]:
-    """The events (and corrections) of the selected tickets recorded by ``as_of``, in one query."""
-    rows = session.connection().execute(
-        select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, TicketEvent.occurred_at,
-               TicketEvent.recorded_at, TicketEvent.reason, TicketEvent.priority, TicketEvent.corrects_id,
-               TicketEvent.void)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(*ticket_filter, TicketEvent.recorded_at <= as_of)
-    ).all()
-    out: dict[str, list[timeline.Fact]] = defaultdict(list)
-    for r in rows:
-        out[r[0]].append(timeline.Fact(id=r[1], type=r[2], occurred_at=r[3], recorded_at=r[4], reason=r[5],
-                                       priority=r[6], corrects_id=r[7], void=r[8]))
-    return out
-
-
 def ticket_sla(session: Session, principal: Principal, ticket_id: str, *, at: datetime | None,
                as_of: datetime | None) -> TicketSlaOut:
     principal.require("read")
@@ -129,7 +111,7 @@ def ticket_sla(session: Session, principal: Principal, ticket_id: str, *, at: da
         raise NotFound(f"ticket {ticket_id} was not yet recorded as of {moments.as_of.isoformat()}")
     contract = session.get(Contract, ticket.contract_id)
     assert contract is not None
-    facts = _event_facts(session, [Ticket.id == ticket.id], moments.as_of)[ticket.id]
+    facts = facts_where(session, [Ticket.id == ticket.id], as_of=moments.as_of)[ticket.id]
     version, sla = ContractClocks.load(session, contract, as_of=moments.as_of).evaluate(
         ticket.reported_at, ticket.initial_priority, facts, moments)
     return TicketSlaOut(ticket_id=ticket.id, number=ticket.number, priority=sla.priority, policy_version=version,
@@ -150,22 +132,21 @@ class EvaluatedTicket:
     facts: list[timeline.Fact]
 
 
-def evaluate_period(session: Session, contract: Contract, start: datetime, end: datetime,
-                    moments: Instants) -> tuple[ContractClocks, list[EvaluatedTicket]]:
+def evaluate_period(session: Session, ctx: ContractClocks, start: datetime, end: datetime,
+                    moments: Instants) -> list[EvaluatedTicket]:
     """Every ticket of the contract reported in ``[start, end)`` and recorded by ``as_of``, evaluated."""
-    where = [Ticket.contract_id == contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,
+    where = [Ticket.contract_id == ctx.contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,
              Ticket.recorded_at <= moments.as_of]
     rows = session.connection().execute(
         select(Ticket.id, Ticket.number, Ticket.unit_id, Ticket.reported_at, Ticket.initial_priority, Ticket.summary)
         .where(*where).order_by(Ticket.reported_at, Ticket.id)
     ).all()
-    facts = _event_facts(session, where, moments.as_of)
-    ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
+    facts = facts_where(session, where, as_of=moments.as_of)
     evaluated = []
     for r in rows:
         version, sla = ctx.evaluate(r[3], r[4], facts.get(r[0], []), moments)
         evaluated.append(EvaluatedTicket(r[0], r[1], r[2], r[3], r[5], version, sla, facts.get(r[0], [])))
-    return ctx, evaluated
+    return evaluated
 
 
 def period_bounds(calendar: BusinessCalendar, start_date: date, end_date: date) -> tuple[datetime, datetime]:
@@ -182,7 +163,7 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
     moments = instants(at, as_of)
     ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = period_bounds(ctx.calendar, start_date, end_date)
-    _, evaluated = evaluate_period(session, contract, start, end, moments)
+    evaluated = evaluate_period(session, ctx, start, end, moments)
     return compliance_out(contract, ctx, evaluated, start_date, end_date, moments)
 
 
@@ -221,7 +202,7 @@ def at_risk(session: Session, principal: Principal, *, contract_id: str | None =
     open_tickets = list(session.scalars(stmt).all())
     if not open_tickets:
         return []
-    facts = _event_facts(session, [Ticket.id.in_([t.id for t in open_tickets])], moments.as_of)
+    facts = facts_where(session, [Ticket.id.in_([t.id for t in open_tickets])], as_of=moments.as_of)
     contexts: dict[str, ContractClocks] = {}
     found: list[AtRiskOut] = []
     for t in open_tickets:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from fleet import audit, timeline
@@ -77,13 +77,32 @@ def fact(e: TicketEvent) -> timeline.Fact:
                          reason=e.reason, priority=e.priority, corrects_id=e.corrects_id, void=e.void)
 
 
+def facts_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *,
+                as_of: datetime | None = None) -> dict[str, list[timeline.Fact]]:
+    """The events (originals and corrections) of the tickets matching ``ticket_filter`` (on
+    ``Ticket`` or ``TicketEvent`` columns), recorded by ``as_of`` if given, in one query that
+    reads bare columns: figures read tens of thousands of them."""
+    if as_of is not None:
+        ticket_filter = [*ticket_filter, TicketEvent.recorded_at <= as_of]
+    rows = session.connection().execute(
+        select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, TicketEvent.occurred_at,
+               TicketEvent.recorded_at, TicketEvent.reason, TicketEvent.priority, TicketEvent.corrects_id,
+               TicketEvent.void)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(*ticket_filter)
+    ).all()
+    out: dict[str, list[timeline.Fact]] = defaultdict(list)
+    for r in rows:
+        out[r[0]].append(timeline.Fact(id=r[1], type=r[2], occurred_at=r[3], recorded_at=r[4], reason=r[5],
+                                       priority=r[6], corrects_id=r[7], void=r[8]))
+    return out
+
+
 def facts_by_ticket(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[timeline.Fact]]:
     """Every event of these tickets (originals and corrections), in one query per 500 tickets."""
     out: dict[str, list[timeline.Fact]] = defaultdict(list)
     for i in range(0, len(ticket_ids), 500):
-        chunk = ticket_ids[i:i + 500]
-        for e in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id.in_(chunk))):
-            out[e.ticket_id].append(fact(e))
+        out.update(facts_where(session, [TicketEvent.ticket_id.in_(ticket_ids[i:i + 500])]))
     return out
 
 
@@ -98,10 +117,10 @@ def _pause_allowed(session: Session, ticket: Ticket) -> bool:
 
 def _check_and_project(session: Session, ticket: Ticket, facts: list[timeline.Fact]) -> None:
     """Replay the would-be timeline (raising on an impossible one) and refresh the projection."""
-    state = timeline.replay(ticket.reported_at, ticket.initial_priority, timeline.effective(facts),
+    eff = timeline.effective(facts)
+    state = timeline.replay(ticket.reported_at, ticket.initial_priority, eff,
                             pause_allowed=_pause_allowed(session, ticket))
     ticket.status, ticket.priority = state.status, state.priority
-    eff = timeline.effective(facts)
     ticket.restored_at = _last(eff, "restored")
     ticket.resolved_at = _last(eff, "resolved") if state.status in ("resolved", "closed") else None
     ticket.closed_at = _last(eff, "closed") if state.status == "closed" else None
