@@ -142,6 +142,7 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
         made["tickets"] += 1
         if done % 50 == 0 or done == len(plan):
             report("tickets", done, len(plan))
+    made["tickets"] += _in_flight(session, principal, rnd, units, now)
     made["status_events"] = demo_telemetry.load(
         session, principal, rnd, units, outages, start=start, now=now,
         progress=lambda done, total: report("telemetry", done, total))
@@ -226,6 +227,41 @@ def _ticket(session: Session, principal: Principal, rnd: random.Random, contract
         return None
     restored = next((when for kind, when, _ in recorded if kind in ("restored", "resolved")), None)
     return demo_telemetry.Outage(unit_id=unit.id, reported_at=reported, restored_at=restored)
+
+
+IN_FLIGHT: list[tuple[str, int, list[tuple[str, int]]]] = [
+    # (priority, reported minutes ago, [(event, minutes after the report)]): the work on engineers' desks now
+    ("P1", 26, []),                                          # response clock about to run out
+    ("P1", 95, [("acknowledged", 9)]),                       # waiting for an engineer on site
+    ("P2", 200, []),                                         # nobody answered: breached
+    ("P2", 300, [("acknowledged", 20), ("on_site", 150)]),   # on site, repair under way
+    ("P3", 50, [("acknowledged", 15)]),
+    ("P3", 2900, [("acknowledged", 30), ("paused", 90)]),    # on hold, waiting for parts
+    ("P4", 12, []),
+    ("P2", 1500, [("acknowledged", 40), ("on_site", 400), ("restored", 600)]),  # restored, not yet resolved
+]
+
+
+def _in_flight(session: Session, principal: Principal, rnd: random.Random, units: list[tuple[Contract, Unit]],
+               now: datetime) -> int:
+    """Open tickets at the moment the demo is loaded, so "My work" and the at-risk list have something
+    on them: some fresh, one about to breach, one breached, one paused, one restored awaiting resolve."""
+    made = 0
+    for i, (priority, ago, steps) in enumerate(IN_FLIGHT):
+        contract, unit = units[(i * 37) % len(units)]
+        if any(kind == "paused" for kind, _ in steps) and not contract.pause_allowed:
+            contract, unit = next((c, u) for c, u in units if c.pause_allowed)
+        reported = now - timedelta(minutes=ago)
+        if reported < unit.in_service_at:
+            continue
+        ticket = tickets.create_ticket(session, principal, TicketIn.model_validate({
+            "unit_id": unit.id, "priority": priority, "summary": rnd.choice(ISSUES[priority]),
+            "reported_at": reported, "unit_down": priority == "P1", "reporter": "Operations desk"}))
+        for kind, after in steps:
+            _event(session, principal, ticket.id, kind, reported + timedelta(minutes=after),
+                   rnd.choice(PAUSE_REASONS[1:2]) if kind == "paused" else None)
+        made += 1
+    return made
 
 
 def _event(session: Session, principal: Principal, ticket_id: str, kind: str, when: datetime,

@@ -41,3 +41,16 @@ def test_the_demo_world_has_a_year_of_telemetry_that_gives_plausible_availabilit
         windows = client.get("/api/v1/maintenance-windows", headers=auth(token),
                              params={"contract_id": contract["id"]}).json()["items"]
         assert len(windows) >= 3
+
+
+def test_the_demo_world_has_open_work_on_the_engineers_desks(client, session):
+    demo.load(session, SYSTEM, now=datetime.now(UTC), scale=0.04)
+    token = make_key(session, "engineer")
+    at_risk = client.get("/api/v1/tickets", headers=auth(token), params={"at_risk": "true"}).json()["items"]
+    assert len(at_risk) >= 2
+    assert any(t["percent_used"] >= 100 for t in at_risk)  # one breached
+    assert any(t["percent_used"] < 100 for t in at_risk)  # one still savable
+    open_statuses = {t["status"] for status in ("open", "acknowledged", "on_site", "paused", "restored")
+                     for t in client.get("/api/v1/tickets", headers=auth(token),
+                                         params={"status": status, "limit": 500}).json()["items"]}
+    assert {"open", "acknowledged", "paused"} <= open_statuses, open_statuses
