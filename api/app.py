@@ -39,5 +39,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(uptime.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,
-                       max_upload_bytes=settings.max_upload_bytes, upload_paths=(f"{API_PREFIX}/reports/verify",))
+                       max_upload_bytes=settings.max_upload_bytes, upload_paths=(f"{API_PREFIX}/reports/verify",),
+                       json_prefix=API_PREFIX)
     return app
