@@ -185,7 +185,7 @@ def test_unit_down_tickets_merge_with_telemetry_downtime(client, session, mgr):
 
 def test_ticket_downtime_follows_the_ticket_as_it_stood_at_as_of(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     ticket = make_ticket(session, unit=unit, reported_at=t(10, 10), unit_down=True)
     ticket.recorded_at = t(10, 10, 5)
     restored = add_event(session, ticket, "restored", t(10, 12))
@@ -210,7 +210,7 @@ def test_ticket_downtime_follows_the_ticket_as_it_stood_at_as_of(client, session
 # --- as_of and at -------------------------------------------------------------------------------
 def test_as_of_leaves_out_status_events_recorded_later(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     add_status(session, unit, t(10, 10), "down", recorded_at=t(10, 10, 1))
     add_status(session, unit, t(10, 16), "up", recorded_at=t(5, month=4))
     then = availability(client, mgr, contract.id, as_of=z(t(1, month=4)))
@@ -230,7 +230,7 @@ def test_at_ends_the_period_and_ignores_later_events(client, session, mgr):
 
 def test_a_cancelled_window_is_excluded_only_as_of_before_its_cancellation(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     window = make_window(session, contract=contract, unit=unit, starts_at=t(5, 8), ends_at=t(5, 12))
     window.recorded_at = t(1)
     window.cancelled_at = t(2, month=4)
@@ -316,7 +316,7 @@ def test_a_units_availability_is_judged_against_its_contract(client, session, mg
 
 def test_a_units_timeline_tiles_the_period_with_merged_states_as_of_an_instant(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     for when, state in [(t(10, 10), "down"), (t(10, 16), "up")]:
         add_status(session, unit, when, state, recorded_at=when)
     add_status(session, unit, t(11, 10), "down", recorded_at=t(5, month=4))
