@@ -28,12 +28,13 @@ maintenance windows; a window cancelled by ``as_of`` is ignored; only units regi
 ``created_at <= as_of``, are counted) and the clocks at ``at`` (the
 period ends at ``min(to, at)``). Raw events are never loaded as ORM objects: one core query per
 contract returns ``(unit_id, occurred_at, state)`` tuples, in the period only, already reduced to
-state *changes* by a ``lag()`` window (a repeated state is no transition, so the figures are the
-same); the state each unit was in at the period start comes from a correlated ``ORDER BY
-occurred_at DESC LIMIT 1`` probe of the ``(unit_id, occurred_at)`` index. On PostgreSQL the changes
-are streamed and each unit is computed by :func:`slas.availability.unit_availability` as soon as
-its rows are in (:func:`iter_facts`), while the server goes on producing. docs/SCALING.md has the
-measurements and the covering index that takes the sort out of the query.
+state *changes* (a repeated state is no transition, so the figures are the same): on PostgreSQL
+by a recursive skip from change to change along the covering ``(unit_id, occurred_at, id)``
+index (:data:`_PG_CHANGES`, in pipelined batches of units), on SQLite by a ``lag()`` window. The
+state each unit was in at the period start comes from a correlated ``ORDER BY occurred_at DESC
+LIMIT 1`` probe of the same index. Each unit's timelines are built once and the period and its
+months are sliced from them (:func:`slas.availability.unit_availability_series`), as soon as its
+changes are in (:func:`iter_facts`). docs/SCALING.md has the measurements.
 
 Ticket downtime: a ticket with ``unit_down`` recorded by ``as_of`` keeps its unit down from
 ``reported_at`` to its first ``restored`` (else ``resolved``) on the ticket's effective timeline as
@@ -437,9 +438,8 @@ _BULK_READ = {"jit": "off", "work_mem": "'128MB'"}
 
 @contextmanager
 def _bulk_read(session: Session) -> Iterator[None]:
-    """PostgreSQL settings for reading a whole fleet's events in one query (this query only):
-    compiling it with JIT costs more than it saves, and a sort (absent with the covering index of
-    docs/SCALING.md) should stay in memory."""
+    """PostgreSQL settings for reading a whole fleet's changes (these queries only): compiling
+    them with JIT costs more than it saves, and the final sort of the changes stays in memory."""
     for name, value in _BULK_READ.items():
         session.execute(text(f"SET LOCAL {name} = {value}"))
     try:
