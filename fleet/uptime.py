@@ -30,7 +30,7 @@ period ends at ``min(to, at)``). Raw events are never loaded as ORM objects: one
 contract returns ``(unit_id, occurred_at, state)`` tuples, in the period only, already reduced to
 state *changes* (a repeated state is no transition, so the figures are the same): on PostgreSQL
 by a recursive skip from change to change along the covering ``(unit_id, occurred_at, id)``
-index (:data:`_PG_CHANGES`, in pipelined batches of units), on SQLite by a ``lag()`` window. The
+index (:func:`_pg_changes`, streamed batch after batch), on SQLite by a ``lag()`` window. The
 state each unit was in at the period start comes from a correlated ``ORDER BY occurred_at DESC
 LIMIT 1`` probe of the same index. Each unit's timelines are built once and the period and its
 months are sliced from them (:func:`slas.availability.unit_availability_series`), as soon as its
@@ -364,7 +364,7 @@ def _changes_query(session: Session, unit_ids: list[str], p: Period) -> Select[A
 
     ``lag()`` drops repeated states in the database (a repeated state is no transition, so the
     figures are the same); ``ROWS`` framing spares the window the peer-group bookkeeping a
-    ``RANGE`` frame does. (PostgreSQL runs :data:`_PG_CHANGES` instead.)
+    ``RANGE`` frame does. (PostgreSQL runs :func:`_pg_changes` instead.)
     """
     ev = _EVENTS.c
     units = ev.unit_id == unit_ids[0] if len(unit_ids) == 1 else ev.unit_id.in_(unit_ids)
@@ -383,34 +383,42 @@ def _changes_query(session: Session, unit_ids: list[str], p: Period) -> Select[A
 #: in between repeats the current state, so these are exactly the rows ``lag()`` keeps. Each step
 #: is one descent of the covering ``(unit_id, occurred_at, id) INCLUDE (state, recorded_at)``
 #: index whose scan skips the repeats inside the index (no heap, no window, no sort of the events;
-#: ``lag()`` costs PostgreSQL 15 ≈ 2 µs an event, this ≈ 0.5). All units advance together (one
-#: recursion level per change of the busiest unit); the result is sorted by unit (``unit_id`` is
-#: ``COLLATE "C"``: byte order) for streaming.
-_PG_CHANGES = """
-WITH RECURSIVE changes(unit_id, occurred_at, id, state) AS (
-    SELECT first.* FROM unnest(%(unit_ids)s::varchar[]) AS u(unit_id) CROSS JOIN LATERAL (
+#: ``lag()`` costs PostgreSQL 15 ≈ 2 µs an event). The units of one batch advance together (one
+#: recursion level per change), so a unit's rows come out in time order, and a unit with no next
+#: change emits one closing row with a null ``occurred_at``: it is complete.
+_PG_BATCH = """
+{name}(unit_id, occurred_at, id, state) AS (
+    SELECT first.* FROM unnest(%({units})s::varchar[]) AS u(unit_id) CROSS JOIN LATERAL (
         SELECT e.unit_id, e.occurred_at, e.id, e.state FROM status_events e
         WHERE e.unit_id = u.unit_id AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
           AND e.recorded_at <= %(as_of)s
         ORDER BY e.occurred_at, e.id LIMIT 1) AS first
   UNION ALL
-    SELECT next.* FROM changes c CROSS JOIN LATERAL (
-        SELECT e.unit_id, e.occurred_at, e.id, e.state FROM status_events e
+    SELECT c.unit_id, next.occurred_at, next.id, next.state FROM {name} c LEFT JOIN LATERAL (
+        SELECT e.occurred_at, e.id, e.state FROM status_events e
         WHERE e.unit_id = c.unit_id AND (e.occurred_at, e.id) > (c.occurred_at, c.id) AND e.occurred_at < %(end)s
           AND e.state <> c.state AND e.recorded_at <= %(as_of)s
-        ORDER BY e.occurred_at, e.id LIMIT 1) AS next
-)
-SELECT unit_id, occurred_at, state FROM changes ORDER BY unit_id, occurred_at, id
-"""
+        ORDER BY e.occurred_at, e.id LIMIT 1) AS next ON true
+    WHERE c.id IS NOT NULL
+)"""
 
 
 Change = tuple[datetime, str]  # (occurred_at, state)
 
 
+def _pg_changes(batches: int) -> str:
+    """The batches one after another in one statement (``UNION ALL`` runs them in order), so the
+    server computes the next batch while the client computes the units of the one it streamed."""
+    ctes = ",".join(_PG_BATCH.format(name=f"batch{k}", units=f"units{k}") for k in range(batches))
+    body = " UNION ALL ".join(f"SELECT unit_id, occurred_at, state FROM batch{k}" for k in range(batches))
+    return f"WITH RECURSIVE {ctes}\n{body}"
+
+
 def _stream_changes(session: Session, unit_ids: list[str], p: Period) -> Iterator[tuple[str, list[Change]]]:
-    """``(unit_id, [(occurred_at, state)])`` per unit that has changes in the period, unit after
-    unit. PostgreSQL: :data:`_PG_CHANGES` on the session's own connection (same transaction),
-    rows as plain tuples straight from the driver, for :data:`_PIPELINED` batches of units."""
+    """``(unit_id, [(occurred_at, state)])`` per unit that has changes in the period, each as soon
+    as it is complete. PostgreSQL: :func:`_pg_changes` over :data:`_BATCHES` batches of units,
+    streamed in libpq chunks on the session's own connection (same transaction), rows as plain
+    tuples straight from the driver."""
     if session.get_bind().dialect.name != "postgresql":
         stmt = _changes_query(session, unit_ids, p)
         rows: Iterable[Any] = session.connection().execute(stmt.execution_options(yield_per=10_000))
@@ -418,21 +426,24 @@ def _stream_changes(session: Session, unit_ids: list[str], p: Period) -> Iterato
             yield uid, [(t, s) for _, t, s in group]
         return
     driver = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
-    size = -(-len(unit_ids) // _PIPELINED)
+    size = -(-len(unit_ids) // _BATCHES)
     batches = [unit_ids[i:i + size] for i in range(0, len(unit_ids), size)]
-    with _bulk_read(session), driver.pipeline():
-        cursors = [driver.cursor() for _ in batches]
-        for cursor, batch in zip(cursors, batches, strict=True):  # queued now, run back to back by the server
-            cursor.execute(_PG_CHANGES, {"unit_ids": batch, "start": p.start, "end": p.end, "as_of": p.as_of})
-        for cursor in cursors:
-            with cursor:
-                for uid, group in groupby(cursor, key=itemgetter(0)):
-                    yield uid, [(t, s) for _, t, s in group]
+    params: dict[str, Any] = {"start": p.start, "end": p.end, "as_of": p.as_of}
+    params.update({f"units{k}": batch for k, batch in enumerate(batches)})
+    pending: dict[str, list[Change]] = {}
+    with _bulk_read(session), driver.cursor() as cursor:
+        chunk = 2_000 if psycopg.pq.version() >= 170_000 else 1  # rows per libpq result (chunked mode: libpq 17)
+        for uid, t, s in cursor.stream(_pg_changes(len(batches)), params, size=chunk):
+            if t is None:  # the unit's closing row
+                yield uid, pending.pop(uid)
+            else:
+                pending.setdefault(uid, []).append((t, s))
 
 
-#: Units per contract are queried in this many batches, all sent at once in pipeline mode: the
-#: server works on the next batch while Python computes the units of the previous one.
-_PIPELINED = 4
+#: Units per contract are read in this many batches (see :func:`_pg_changes`).
+_BATCHES = 4
+
+
 _BULK_READ = {"jit": "off", "work_mem": "'128MB'"}
 
 
