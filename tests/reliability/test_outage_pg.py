@@ -7,6 +7,7 @@ machine's shared one. As root, the cluster commands run as the ``postgres`` OS u
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -66,10 +67,8 @@ def cluster() -> Iterator[Cluster]:
     try:
         yield c
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             c.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -1,0 +1,282 @@
+"""Load: a 70 % read / 30 % write mix from many concurrent clients against a production-like server.
+
+    python bench/load.py [--clients 50] [--duration 60] [--workers 4] [--units 1000] [--tickets 5000]
+                         [--db-name slatrack_bench_load]
+
+Seeds a scratch PostgreSQL database (4 contracts, ``--units`` units, ``--tickets`` tickets with
+their events, a month of status events), starts ``uvicorn api.asgi:app --workers N`` on loopback
+(as ``slatrack serve --workers N`` does), and runs ``--clients`` concurrent clients (httpx async,
+one connection each, 10 API keys shared round robin, as several agencies' systems would) for
+``--duration`` seconds. Each request is drawn from the mix:
+
+    reads 70 %: ticket detail 18, ticket list 10, ticket SLA 14, contract compliance (a month) 6,
+                contract availability (a month) 6, unit list 8, unit detail 8
+    writes 30 %: ticket create 12, ticket event (ack → on site → restored → resolved on the
+                 client's own new tickets) 12, status-event batch of 20 events 6
+
+Prints requests/s, p50/p95/p99 latency and errors (any non-2xx or transport error), overall and
+per endpoint. Target (issue 8): ≥ 300 requests/s, p99 ≤ 150 ms, zero errors.
+The clients run in this process, on the same machine as the server and PostgreSQL: on a small
+machine they take CPU from the server, so say what the machine was doing when quoting figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._scratch import scratch_database, server
+
+MONTH = {"from": "2026-03-01", "to": "2026-04-01"}
+MIX: list[tuple[str, int]] = [
+    ("GET ticket", 18), ("GET tickets", 10), ("GET ticket sla", 14), ("GET compliance", 6),
+    ("GET availability", 6), ("GET units", 8), ("GET unit", 8),
+    ("POST ticket", 12), ("POST event", 12), ("POST status-events", 6),
+]
+EVENT_ORDER = ("acknowledged", "on_site", "restored", "resolved")
+
+
+@dataclass
+class Seed:
+    contract_ids: list[str]
+    unit_ids: list[str]
+    ticket_ids: list[str]
+    tokens: list[str]
+
+
+def load(url: str, *, units: int, tickets: int) -> Seed:
+    from sqlalchemy import insert, update
+
+    from api.migrate import upgrade
+    from fleet import identity
+    from fleet.db import Database, make_engine, new_id
+    from fleet.models import Contract, StatusEvent, Ticket, TicketEvent
+    from fleet.principal import SYSTEM
+    from tests.builders import BUSINESS_HOURS, make_agency, make_calendar, make_contract
+
+    upgrade(url)
+    db = Database(make_engine(url))
+    rnd = random.Random(8)
+    contracts = []
+    with db.transaction() as s:
+        for c in range(4):
+            agency = make_agency(s, code=f"LOAD{c}")
+            contract = make_contract(s, agency=agency, calendar=make_calendar(s, weekly_hours=BUSINESS_HOURS))
+            contracts.append((contract.id, contract.agency_id, contract.number))
+        tokens = [identity.create_key(s, SYSTEM, role="manager", name=f"load {i}")[1] for i in range(10)]
+    from fleet.models import Unit
+
+    unit_rows = []
+    for i in range(units):
+        cid, aid, _ = contracts[i % len(contracts)]
+        unit_rows.append({"id": new_id(), "agency_id": aid, "contract_id": cid, "serial": f"L-{i:05d}",
+                          "model": "Crawler X2", "site": f"Pier {i % 9}",
+                          "in_service_at": datetime(2025, 6, 1, tzinfo=UTC)})
+    by_contract: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for u in unit_rows:
+        by_contract[u["contract_id"]].append(u)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ticket_rows, event_rows, status_rows = [], [], []
+    seqs: dict[str, int] = defaultdict(int)
+    for _i in range(tickets):
+        cid, aid, number = contracts[rnd.randrange(len(contracts))]
+        unit = rnd.choice(by_contract[cid])
+        seqs[cid] += 1
+        reported = start + timedelta(minutes=rnd.randrange(0, 150 * 24 * 60))
+        tid = new_id()
+        priority = rnd.choice(["P1", "P2", "P2", "P3", "P4"])
+        done = rnd.random() < 0.8
+        ticket_rows.append({"id": tid, "agency_id": aid, "contract_id": cid, "unit_id": unit["id"],
+                            "seq": seqs[cid], "number": f"{number}-{seqs[cid]:06d}", "initial_priority": priority,
+                            "priority": priority, "status": "resolved" if done else "acknowledged",
+                            "summary": "load seed", "unit_down": rnd.random() < 0.3, "reported_at": reported,
+                            "recorded_at": reported, "created_by": "bench"})
+        t = reported
+        for kind in EVENT_ORDER if done else EVENT_ORDER[:1]:
+            t += timedelta(minutes=rnd.randrange(5, 600))
+            event_rows.append({"id": new_id(), "agency_id": aid, "ticket_id": tid, "type": kind, "occurred_at": t,
+                               "recorded_at": t, "actor": "bench", "reason": None, "void": False})
+    for u in unit_rows:
+        t = datetime(2026, 3, 1, tzinfo=UTC)
+        for k in range(6):
+            t += timedelta(hours=rnd.randrange(1, 120))
+            status_rows.append({"agency_id": u["agency_id"], "unit_id": u["id"],
+                                "event_id": f"seed-{u['id']}-{k}", "state": ("down", "up")[k % 2],
+                                "occurred_at": t, "recorded_at": t})
+    with db.transaction() as s:
+        for model, rows in ((Unit, unit_rows), (Ticket, ticket_rows), (TicketEvent, event_rows),
+                            (StatusEvent, status_rows)):
+            for i in range(0, len(rows), 5000):
+                s.execute(insert(model), rows[i:i + 5000])
+        for cid, n in seqs.items():  # the per-contract ticket counter the service numbers from
+            s.execute(update(Contract).where(Contract.id == cid).values(ticket_seq=n))
+    db.engine.dispose()
+    print(f"seeded {len(contracts)} contracts, {units} units, {tickets} tickets, {len(event_rows)} ticket events, "
+          f"{len(status_rows)} status events")
+    return Seed([c[0] for c in contracts], [u["id"] for u in unit_rows], [t["id"] for t in ticket_rows], tokens)
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    samples: dict[str, str] = field(default_factory=dict)
+
+
+class Client:
+    def __init__(self, n: int, base: str, seed: Seed, stats: Stats, rnd: random.Random):
+        self.n = n
+        self.base = base
+        self.seed = seed
+        self.stats = stats
+        self.rnd = rnd
+        self.headers = {"Authorization": f"Bearer {seed.tokens[n % len(seed.tokens)]}"}
+        self.mine: list[list[Any]] = []  # [ticket_id, reported_at, next event index]
+        self.seq = 0
+
+    def pick(self) -> str:
+        names, weights = zip(*MIX, strict=True)
+        return self.rnd.choices(names, weights)[0]
+
+    def request(self, name: str) -> tuple[str, str, str, dict[str, Any]]:
+        """(endpoint name, method, url, httpx arguments); an event with no open ticket of its own
+        becomes a ticket create."""
+        method, url, kwargs = self._request(name)
+        if name == "POST event" and "/events" not in url:
+            name = "POST ticket"
+        return name, method, url, kwargs
+
+    def _request(self, name: str) -> tuple[str, str, dict[str, Any]]:
+        r, s = self.rnd, self.seed
+        self.seq += 1
+        if name == "GET ticket":
+            return "GET", f"/api/v1/tickets/{r.choice(s.ticket_ids)}", {}
+        if name == "GET tickets":
+            return "GET", "/api/v1/tickets", {"params": {"contract_id": r.choice(s.contract_ids), "limit": 50}}
+        if name == "GET ticket sla":
+            return "GET", f"/api/v1/tickets/{r.choice(s.ticket_ids)}/sla", {}
+        if name == "GET compliance":
+            return "GET", f"/api/v1/contracts/{r.choice(s.contract_ids)}/compliance", {"params": MONTH}
+        if name == "GET availability":
+            return "GET", f"/api/v1/contracts/{r.choice(s.contract_ids)}/availability", {"params": MONTH}
+        if name == "GET units":
+            return "GET", "/api/v1/units", {"params": {"contract_id": r.choice(s.contract_ids), "limit": 50}}
+        if name == "GET unit":
+            return "GET", f"/api/v1/units/{r.choice(s.unit_ids)}", {}
+        if name == "POST event" and self.mine:
+            ticket = self.mine[0]
+            kind = EVENT_ORDER[ticket[2]]
+            ticket[2] += 1
+            if ticket[2] == len(EVENT_ORDER):
+                self.mine.pop(0)
+            occurred = ticket[1] + timedelta(minutes=10 * ticket[2])
+            return "POST", f"/api/v1/tickets/{ticket[0]}/events", {
+                "json": {"type": kind, "occurred_at": occurred.isoformat()},
+                "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
+        if name == "POST status-events":
+            now = datetime.now(UTC) - timedelta(minutes=5)
+            return "POST", "/api/v1/status-events", {"json": {"events": [
+                {"event_id": f"load-{self.n}-{self.seq}-{i}", "unit_id": r.choice(s.unit_ids),
+                 "state": r.choice(("up", "down", "maintenance")),
+                 "occurred_at": (now - timedelta(seconds=i)).isoformat()} for i in range(20)]}}
+        reported = datetime.now(UTC) - timedelta(hours=1)
+        return "POST", "/api/v1/tickets", {"json": {
+            "unit_id": r.choice(s.unit_ids), "priority": r.choice(("P1", "P2", "P3")), "summary": "load test ticket",
+            "reported_at": reported.isoformat(), "unit_down": r.random() < 0.3},
+            "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
+
+    async def run(self, client: httpx.AsyncClient, until: float) -> None:
+        while time.monotonic() < until:
+            name, method, url, kwargs = self.request(self.pick())
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            t0 = time.perf_counter()
+            try:
+                resp = await client.request(method, url, headers=headers, **kwargs)
+                ok = 200 <= resp.status_code < 300
+                detail = f"{resp.status_code} {resp.text[:200]}"
+            except httpx.HTTPError as exc:
+                ok, resp, detail = False, None, f"{type(exc).__name__}: {exc}"
+            elapsed = time.perf_counter() - t0
+            self.stats.latencies[name].append(elapsed)
+            if not ok:
+                self.stats.errors[name] += 1
+                self.stats.samples.setdefault(name, detail)
+            elif name == "POST ticket" and resp is not None:
+                body = resp.json()
+                self.mine.append([body["id"], datetime.fromisoformat(body["reported_at"]), 0])
+
+
+async def drive(base: str, seed: Seed, *, clients: int, duration: float) -> tuple[Stats, float]:
+    stats = Stats()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        # warm-up: a few seconds, not counted
+        warm = [Client(1000 + i, base, seed, Stats(), random.Random(1000 + i)) for i in range(clients)]
+        await asyncio.gather(*(c.run(http, time.monotonic() + 3) for c in warm))
+        workers = [Client(i, base, seed, stats, random.Random(i)) for i in range(clients)]
+        t0 = time.monotonic()
+        await asyncio.gather(*(c.run(http, t0 + duration) for c in workers))
+        wall = time.monotonic() - t0
+    return stats, wall
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+def report(stats: Stats, wall: float, *, clients: int, workers: int) -> bool:
+    every = [x for v in stats.latencies.values() for x in v]
+    errors = sum(stats.errors.values())
+    rps = len(every) / wall
+    print(f"\n{len(every)} requests in {wall:.1f} s from {clients} clients, {workers} server workers, "
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)")
+    print(f"{'endpoint':<20}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, _ in MIX:
+        v = stats.latencies.get(name, [])
+        if v:
+            print(f"{name:<20}{len(v):>9}{len(v) / wall:>8.1f}{pct(v, 50):>9.1f}{pct(v, 95):>9.1f}"
+                  f"{pct(v, 99):>9.1f}{stats.errors.get(name, 0):>8}")
+    p50, p95, p99 = pct(every, 50), pct(every, 95), pct(every, 99)
+    print(f"{'all':<20}{len(every):>9}{rps:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{errors:>8}")
+    print(f"mean {statistics.mean(every) * 1000:.1f} ms")
+    for name, sample in stats.samples.items():
+        print(f"  first error for {name}: {sample}")
+    met = rps >= 300 and p99 <= 150 and errors == 0
+    print(f"target ≥ 300 req/s, p99 ≤ 150 ms, 0 errors: {'met' if met else 'NOT met'} "
+          f"({rps:.0f} req/s, p99 {p99:.0f} ms, {errors} errors)")
+    return met
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of measured load")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument("--units", type=int, default=1000)
+    parser.add_argument("--tickets", type=int, default=5000)
+    parser.add_argument("--db-name", default="slatrack_bench_load", help="scratch database (dropped after)")
+    args = parser.parse_args()
+    with scratch_database(args.db_name) as url:
+        seed = load(url, units=args.units, tickets=args.tickets)
+        with server(url, workers=args.workers) as base:
+            stats, wall = asyncio.run(drive(base, seed, clients=args.clients, duration=args.duration))
+    report(stats, wall, clients=args.clients, workers=args.workers)
+
+
+if __name__ == "__main__":
+    main()
