@@ -28,8 +28,10 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +41,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._scratch import scratch_database, server
+from bench._scratch import scratch_database
+from tests.reliability.server import Server
 
 MONTH = {"from": "2026-03-01", "to": "2026-04-01"}
 MIX: list[tuple[str, int]] = [
@@ -220,7 +223,8 @@ class Client:
                 self.mine.append([body["id"], datetime.fromisoformat(body["reported_at"]), 0])
 
 
-async def drive(base: str, seed: Seed, *, clients: int, duration: float) -> tuple[Stats, float]:
+async def drive(base: str, seed: Seed, *, clients: int, duration: float,
+                pids: Callable[[], tuple[list[int], list[int]]]) -> tuple[Stats, float, tuple[float, float]]:
     stats = Stats()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
@@ -228,10 +232,49 @@ async def drive(base: str, seed: Seed, *, clients: int, duration: float) -> tupl
         warm = [Client(1000 + i, base, seed, Stats(), random.Random(1000 + i)) for i in range(clients)]
         await asyncio.gather(*(c.run(http, time.monotonic() + 3) for c in warm))
         workers = [Client(i, base, seed, stats, random.Random(i)) for i in range(clients)]
+        server_procs, pg_procs = pids()
+        cpu0 = _cpu_seconds(server_procs), _cpu_seconds(pg_procs)
         t0 = time.monotonic()
         await asyncio.gather(*(c.run(http, t0 + duration) for c in workers))
         wall = time.monotonic() - t0
-    return stats, wall
+        cpu = _cpu_seconds(server_procs) - cpu0[0], _cpu_seconds(pg_procs) - cpu0[1]
+    return stats, wall, cpu
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc; 0 for a process that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(parent: int) -> list[int]:
+    """The uvicorn parent and its worker processes."""
+    pids = [parent]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def postgres_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving the scratch database (local server only)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    dsn = u.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                           "AND pid <> pg_backend_pid()")]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -239,7 +282,8 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-def report(stats: Stats, wall: float, *, clients: int, workers: int) -> bool:
+def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[float, float] | None = None
+           ) -> bool:
     every = [x for v in stats.latencies.values() for x in v]
     errors = sum(stats.errors.values())
     rps = len(every) / wall
@@ -254,6 +298,13 @@ def report(stats: Stats, wall: float, *, clients: int, workers: int) -> bool:
     p50, p95, p99 = pct(every, 50), pct(every, 95), pct(every, 99)
     print(f"{'all':<20}{len(every):>9}{rps:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{errors:>8}")
     print(f"mean {statistics.mean(every) * 1000:.1f} ms")
+    if cpu is not None:
+        server_cpu, pg_cpu = cpu
+        per = (server_cpu + pg_cpu) / max(1, len(every)) * 1000
+        print(f"CPU used: server {server_cpu:.1f} s ({server_cpu / wall:.2f} cores), PostgreSQL backends "
+              f"{pg_cpu:.1f} s ({pg_cpu / wall:.2f} cores): {per:.1f} ms of CPU per request "
+              f"(server {server_cpu / max(1, len(every)) * 1000:.1f} ms) → about {1000 / per:.0f} requests/s "
+              f"per fully free core")
     for name, sample in stats.samples.items():
         print(f"  first error for {name}: {sample}")
     met = rps >= 300 and p99 <= 150 and errors == 0
@@ -271,11 +322,17 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=5000)
     parser.add_argument("--db-name", default="slatrack_bench_load", help="scratch database (dropped after)")
     args = parser.parse_args()
-    with scratch_database(args.db_name) as url:
+    with scratch_database(args.db_name) as url, tempfile.TemporaryDirectory() as data_dir:
         seed = load(url, units=args.units, tickets=args.tickets)
-        with server(url, workers=args.workers) as base:
-            stats, wall = asyncio.run(drive(base, seed, clients=args.clients, duration=args.duration))
-    report(stats, wall, clients=args.clients, workers=args.workers)
+        srv = Server(url, Path(data_dir), workers=args.workers)
+        srv.start()
+        try:
+            assert srv.proc is not None
+            stats, wall, cpu = asyncio.run(drive(srv.url, seed, clients=args.clients, duration=args.duration,
+                                                 pids=lambda: (server_pids(srv.proc.pid), postgres_pids(url))))
+        finally:
+            srv.stop()
+    report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu)
 
 
 if __name__ == "__main__":
