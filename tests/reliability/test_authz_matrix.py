@@ -283,9 +283,14 @@ def discovered_routes(app: FastAPI) -> list[str]:
 
 
 def _collection_app() -> FastAPI:
+    """An app to list routes from at collection time (it never touches its database)."""
+    import atexit
+    import shutil
     import tempfile
 
-    return create_app(Settings(data_dir=tempfile.mkdtemp(prefix="matrix-"), secret_key="x").resolved())
+    data_dir = tempfile.mkdtemp(prefix="slatrack-matrix-")
+    atexit.register(shutil.rmtree, data_dir, True)
+    return create_app(Settings(data_dir=data_dir, secret_key="x").resolved())
 
 
 ROUTES = discovered_routes(_collection_app())

@@ -12,6 +12,7 @@ minutes on two cores); the longer CLI run is in bench/fuzz.md.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -44,6 +45,7 @@ MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
 # The app is built at import (the schema must exist when tests are collected) on a temporary data
 # dir; the database behind it is migrated and seeded by the module fixture, before the first case.
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="slatrack-fuzz-"))
+atexit.register(shutil.rmtree, _DATA_DIR, True)
 _URL = f"sqlite:///{_DATA_DIR / 'fuzz.db'}"
 APP = create_app(Settings(data_dir=_DATA_DIR, database_url=_URL, secret_key="fuzz", rate_limit_per_minute=0,
                           report_timeout_seconds=30).resolved())
