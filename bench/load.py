@@ -18,6 +18,23 @@ Prints requests/s, p50/p95/p99 latency and errors (any non-2xx or transport erro
 per endpoint. Target (issue 8): ≥ 300 requests/s, p99 ≤ 150 ms, zero errors.
 The clients run in this process, on the same machine as the server and PostgreSQL: on a small
 machine they take CPU from the server, so say what the machine was doing when quoting figures.
+It also prints the CPU the server processes and PostgreSQL backends used per request, which says
+what the machine could serve with its cores free.
+
+Last runs (2026-12-01, 2 CPUs shared with other jobs; 4 contracts, 1,000 units, 5,000 tickets):
+
+- 50 clients, 60 s, 4 workers, load average 8-12 from other jobs: 1,126 requests, 17.7 req/s,
+  p50 2,163 ms, p95 7,518 ms, p99 9,809 ms, 0 errors; the server got 0.44 cores.
+- 10 clients, 30 s, 2 workers, load average 2.6-4.8: 1,546 requests, 51.0 req/s, p50 159 ms,
+  p95 474 ms, p99 688 ms, 0 errors; the server got 0.99 cores.
+- Either way ≈ 23-27 ms of CPU per request (server ≈ 19-25 ms, PostgreSQL ≈ 3-4 ms): about 40
+  requests/s per free core for this mix, so the target (300 req/s, p99 150 ms) needs ~8 free cores
+  or a several-fold cut in per-request CPU. Target NOT met on this machine.
+- Per-request server CPU by endpoint (1 worker, sequential): unit 9 ms, units 12, status batch 15,
+  tickets 17, ticket 19, event 22, ticket create 25, ticket SLA 27, compliance (month) 51,
+  availability (month) 78. Fixed floor: ~1.3 ms framework, ~3 ms authentication (its own session:
+  checkout with pre-ping, BEGIN, SELECT, COMMIT), ~1.5-2 ms per ORM query. No N+1 found (ticket
+  detail 5-6 queries, lists 2, SLA 7, compliance 7, availability 11); the hot queries use indexes.
 """
 
 from __future__ import annotations
