@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.middleware import RequestContext
+from api.ratelimit import limiter_for
 from api.routers import registry, reports, sla, system, tickets, uptime
 from api.settings import Settings, get_settings
 from fleet.db import Database, make_engine
@@ -29,15 +30,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.settings = settings
     app.state.db = db or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
+    app.state.rate_limiter = limiter_for(settings.rate_limit_per_minute)
     errors.install(app)
-    app.include_router(system.health_router, prefix=API_PREFIX)
+    app.include_router(system.health_router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(system.health_router, include_in_schema=False)
-    app.include_router(system.router, prefix=API_PREFIX)
-    app.include_router(registry.router, prefix=API_PREFIX)
-    app.include_router(tickets.router, prefix=API_PREFIX)
-    app.include_router(sla.router, prefix=API_PREFIX)
-    app.include_router(uptime.router, prefix=API_PREFIX)
-    app.include_router(reports.router, prefix=API_PREFIX)
+    app.include_router(system.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.include_router(registry.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.include_router(tickets.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.include_router(sla.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.include_router(uptime.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.include_router(reports.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes, upload_paths=(f"{API_PREFIX}/reports/verify",),
                        json_prefix=API_PREFIX)

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,6 +37,26 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="snake_case, stable: what went wrong")
+    message: str = Field(description="a human sentence")
+    details: list[Any] = Field(description="per-field or per-item problems, when there are several")
+
+
+class ErrorOut(BaseModel):
+    """The one error body, for every 4xx and 5xx."""
+
+    error: ErrorDetail
+
+
+# Documented on every route (``include_router(..., responses=ERROR_RESPONSES)``), so the OpenAPI
+# says what clients and the fuzzer get: any 4xx, and 503 when the database is unavailable.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorOut, "description": "the request was refused; nothing was changed"},
+    503: {"model": ErrorOut, "description": "the database (or the renderer) is unavailable; retry later"},
+}
 
 
 def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from sqlalchemy import select
 
 from api.deps import PageDep, PrincipalDep, SessionDep, get_db
+from api.errors import ErrorOut
 from api.routers.registry import PageOut
 from api.settings import Settings
 from fleet.models import Contract, Report, Unit
@@ -117,8 +118,8 @@ def _settings(request: Request) -> Settings:
 
 @router.post("/reports", status_code=201, response_model=ReportOut,
              responses={200: {"model": ReportOut, "description": "already issued with these parameters and as_of"},
-                        503: {"description": "the renderer ran out of time or memory (`render_failed`); nothing "
-                                             "was stored"}})
+                        503: {"model": ErrorOut, "description": "the renderer ran out of time or memory "
+                                                                "(`render_failed`); nothing was stored"}})
 def create_report(body: ReportIn, request: Request, principal: PrincipalDep) -> JSONResponse:
     """Issue a report (PDF/A-3b with its data attached), or answer the one already issued."""
     principal.require("reports.create")

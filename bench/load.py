@@ -1,0 +1,356 @@
+"""Load: a 70 % read / 30 % write mix from many concurrent clients against a production-like server.
+
+    python bench/load.py [--clients 50] [--duration 60] [--workers 4] [--units 1000] [--tickets 5000]
+                         [--db-name slatrack_bench_load]
+
+Seeds a scratch PostgreSQL database (4 contracts, ``--units`` units, ``--tickets`` tickets with
+their events, a month of status events), starts ``uvicorn api.asgi:app --workers N`` on loopback
+(as ``slatrack serve --workers N`` does), and runs ``--clients`` concurrent clients (httpx async,
+one connection each, 10 API keys shared round robin, as several agencies' systems would) for
+``--duration`` seconds. Each request is drawn from the mix:
+
+    reads 70 %: ticket detail 18, ticket list 10, ticket SLA 14, contract compliance (a month) 6,
+                contract availability (a month) 6, unit list 8, unit detail 8
+    writes 30 %: ticket create 12, ticket event (ack → on site → restored → resolved on the
+                 client's own new tickets) 12, status-event batch of 20 events 6
+
+Prints requests/s, p50/p95/p99 latency and errors (any non-2xx or transport error), overall and
+per endpoint. Target (issue 8): ≥ 300 requests/s, p99 ≤ 150 ms, zero errors.
+The clients run in this process, on the same machine as the server and PostgreSQL: on a small
+machine they take CPU from the server, so say what the machine was doing when quoting figures.
+It also prints the CPU the server processes and PostgreSQL backends used per request, which says
+what the machine could serve with its cores free.
+
+Last runs (2026-12-01, 2 CPUs shared with other jobs; 4 contracts, 1,000 units, 5,000 tickets):
+
+- 50 clients, 60 s, 4 workers, load average 8-12 from other jobs: 1,126 requests, 17.7 req/s,
+  p50 2,163 ms, p95 7,518 ms, p99 9,809 ms, 0 errors; the server got 0.44 cores.
+- 10 clients, 30 s, 2 workers, load average 2.6-4.8: 1,546 requests, 51.0 req/s, p50 159 ms,
+  p95 474 ms, p99 688 ms, 0 errors; the server got 0.99 cores.
+- Either way ≈ 23-27 ms of CPU per request (server ≈ 19-25 ms, PostgreSQL ≈ 3-4 ms): about 40
+  requests/s per free core for this mix, so the target (300 req/s, p99 150 ms) needs ~8 free cores
+  or a several-fold cut in per-request CPU. Target NOT met on this machine.
+- Per-request server CPU by endpoint (1 worker, sequential): unit 9 ms, units 12, status batch 15,
+  tickets 17, ticket 19, event 22, ticket create 25, ticket SLA 27, compliance (month) 51,
+  availability (month) 78. Fixed floor: ~1.3 ms framework, ~3 ms authentication (its own session:
+  checkout with pre-ping, BEGIN, SELECT, COMMIT), ~1.5-2 ms per ORM query. No N+1 found (ticket
+  detail 5-6 queries, lists 2, SLA 7, compliance 7, availability 11); the hot queries use indexes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._scratch import scratch_database
+from tests.reliability.server import Server
+
+MONTH = {"from": "2026-03-01", "to": "2026-04-01"}
+MIX: list[tuple[str, int]] = [
+    ("GET ticket", 18), ("GET tickets", 10), ("GET ticket sla", 14), ("GET compliance", 6),
+    ("GET availability", 6), ("GET units", 8), ("GET unit", 8),
+    ("POST ticket", 12), ("POST event", 12), ("POST status-events", 6),
+]
+EVENT_ORDER = ("acknowledged", "on_site", "restored", "resolved")
+
+
+@dataclass
+class Seed:
+    contract_ids: list[str]
+    unit_ids: list[str]
+    ticket_ids: list[str]
+    tokens: list[str]
+
+
+def load(url: str, *, units: int, tickets: int) -> Seed:
+    from sqlalchemy import insert, update
+
+    from api.migrate import upgrade
+    from fleet import identity
+    from fleet.db import Database, make_engine, new_id
+    from fleet.models import Contract, StatusEvent, Ticket, TicketEvent
+    from fleet.principal import SYSTEM
+    from tests.builders import BUSINESS_HOURS, make_agency, make_calendar, make_contract
+
+    upgrade(url)
+    db = Database(make_engine(url))
+    rnd = random.Random(8)
+    contracts = []
+    with db.transaction() as s:
+        for c in range(4):
+            agency = make_agency(s, code=f"LOAD{c}")
+            contract = make_contract(s, agency=agency, calendar=make_calendar(s, weekly_hours=BUSINESS_HOURS))
+            contracts.append((contract.id, contract.agency_id, contract.number))
+        tokens = [identity.create_key(s, SYSTEM, role="manager", name=f"load {i}")[1] for i in range(10)]
+    from fleet.models import Unit
+
+    unit_rows = []
+    for i in range(units):
+        cid, aid, _ = contracts[i % len(contracts)]
+        unit_rows.append({"id": new_id(), "agency_id": aid, "contract_id": cid, "serial": f"L-{i:05d}",
+                          "model": "Crawler X2", "site": f"Pier {i % 9}",
+                          "in_service_at": datetime(2025, 6, 1, tzinfo=UTC)})
+    by_contract: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for u in unit_rows:
+        by_contract[u["contract_id"]].append(u)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ticket_rows, event_rows, status_rows = [], [], []
+    seqs: dict[str, int] = defaultdict(int)
+    for _i in range(tickets):
+        cid, aid, number = contracts[rnd.randrange(len(contracts))]
+        unit = rnd.choice(by_contract[cid])
+        seqs[cid] += 1
+        reported = start + timedelta(minutes=rnd.randrange(0, 150 * 24 * 60))
+        tid = new_id()
+        priority = rnd.choice(["P1", "P2", "P2", "P3", "P4"])
+        done = rnd.random() < 0.8
+        ticket_rows.append({"id": tid, "agency_id": aid, "contract_id": cid, "unit_id": unit["id"],
+                            "seq": seqs[cid], "number": f"{number}-{seqs[cid]:06d}", "initial_priority": priority,
+                            "priority": priority, "status": "resolved" if done else "acknowledged",
+                            "summary": "load seed", "unit_down": rnd.random() < 0.3, "reported_at": reported,
+                            "recorded_at": reported, "created_by": "bench"})
+        t = reported
+        for kind in EVENT_ORDER if done else EVENT_ORDER[:1]:
+            t += timedelta(minutes=rnd.randrange(5, 600))
+            event_rows.append({"id": new_id(), "agency_id": aid, "ticket_id": tid, "type": kind, "occurred_at": t,
+                               "recorded_at": t, "actor": "bench", "reason": None, "void": False})
+    for u in unit_rows:
+        t = datetime(2026, 3, 1, tzinfo=UTC)
+        for k in range(6):
+            t += timedelta(hours=rnd.randrange(1, 120))
+            status_rows.append({"agency_id": u["agency_id"], "unit_id": u["id"],
+                                "event_id": f"seed-{u['id']}-{k}", "state": ("down", "up")[k % 2],
+                                "occurred_at": t, "recorded_at": t})
+    with db.transaction() as s:
+        for model, rows in ((Unit, unit_rows), (Ticket, ticket_rows), (TicketEvent, event_rows),
+                            (StatusEvent, status_rows)):
+            for i in range(0, len(rows), 5000):
+                s.execute(insert(model), rows[i:i + 5000])
+        for cid, n in seqs.items():  # the per-contract ticket counter the service numbers from
+            s.execute(update(Contract).where(Contract.id == cid).values(ticket_seq=n))
+    db.engine.dispose()
+    print(f"seeded {len(contracts)} contracts, {units} units, {tickets} tickets, {len(event_rows)} ticket events, "
+          f"{len(status_rows)} status events")
+    return Seed([c[0] for c in contracts], [u["id"] for u in unit_rows], [t["id"] for t in ticket_rows], tokens)
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    samples: dict[str, str] = field(default_factory=dict)
+
+
+class Client:
+    def __init__(self, n: int, base: str, seed: Seed, stats: Stats, rnd: random.Random):
+        self.n = n
+        self.base = base
+        self.seed = seed
+        self.stats = stats
+        self.rnd = rnd
+        self.headers = {"Authorization": f"Bearer {seed.tokens[n % len(seed.tokens)]}"}
+        self.mine: list[list[Any]] = []  # [ticket_id, reported_at, next event index]
+        self.seq = 0
+
+    def pick(self) -> str:
+        names, weights = zip(*MIX, strict=True)
+        return self.rnd.choices(names, weights)[0]
+
+    def request(self, name: str) -> tuple[str, str, str, dict[str, Any]]:
+        """(endpoint name, method, url, httpx arguments); an event with no open ticket of its own
+        becomes a ticket create."""
+        method, url, kwargs = self._request(name)
+        if name == "POST event" and "/events" not in url:
+            name = "POST ticket"
+        return name, method, url, kwargs
+
+    def _request(self, name: str) -> tuple[str, str, dict[str, Any]]:
+        r, s = self.rnd, self.seed
+        self.seq += 1
+        if name == "GET ticket":
+            return "GET", f"/api/v1/tickets/{r.choice(s.ticket_ids)}", {}
+        if name == "GET tickets":
+            return "GET", "/api/v1/tickets", {"params": {"contract_id": r.choice(s.contract_ids), "limit": 50}}
+        if name == "GET ticket sla":
+            return "GET", f"/api/v1/tickets/{r.choice(s.ticket_ids)}/sla", {}
+        if name == "GET compliance":
+            return "GET", f"/api/v1/contracts/{r.choice(s.contract_ids)}/compliance", {"params": MONTH}
+        if name == "GET availability":
+            return "GET", f"/api/v1/contracts/{r.choice(s.contract_ids)}/availability", {"params": MONTH}
+        if name == "GET units":
+            return "GET", "/api/v1/units", {"params": {"contract_id": r.choice(s.contract_ids), "limit": 50}}
+        if name == "GET unit":
+            return "GET", f"/api/v1/units/{r.choice(s.unit_ids)}", {}
+        if name == "POST event" and self.mine:
+            ticket = self.mine[0]
+            kind = EVENT_ORDER[ticket[2]]
+            ticket[2] += 1
+            if ticket[2] == len(EVENT_ORDER):
+                self.mine.pop(0)
+            occurred = ticket[1] + timedelta(minutes=10 * ticket[2])
+            return "POST", f"/api/v1/tickets/{ticket[0]}/events", {
+                "json": {"type": kind, "occurred_at": occurred.isoformat()},
+                "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
+        if name == "POST status-events":
+            now = datetime.now(UTC) - timedelta(minutes=5)
+            return "POST", "/api/v1/status-events", {"json": {"events": [
+                {"event_id": f"load-{self.n}-{self.seq}-{i}", "unit_id": r.choice(s.unit_ids),
+                 "state": r.choice(("up", "down", "maintenance")),
+                 "occurred_at": (now - timedelta(seconds=i)).isoformat()} for i in range(20)]}}
+        reported = datetime.now(UTC) - timedelta(hours=1)
+        return "POST", "/api/v1/tickets", {"json": {
+            "unit_id": r.choice(s.unit_ids), "priority": r.choice(("P1", "P2", "P3")), "summary": "load test ticket",
+            "reported_at": reported.isoformat(), "unit_down": r.random() < 0.3},
+            "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
+
+    async def run(self, client: httpx.AsyncClient, until: float) -> None:
+        while time.monotonic() < until:
+            name, method, url, kwargs = self.request(self.pick())
+            headers = {**self.headers, **kwargs.pop("headers", {})}
+            t0 = time.perf_counter()
+            try:
+                resp = await client.request(method, url, headers=headers, **kwargs)
+                ok = 200 <= resp.status_code < 300
+                detail = f"{resp.status_code} {resp.text[:200]}"
+            except httpx.HTTPError as exc:
+                ok, resp, detail = False, None, f"{type(exc).__name__}: {exc}"
+            elapsed = time.perf_counter() - t0
+            self.stats.latencies[name].append(elapsed)
+            if not ok:
+                self.stats.errors[name] += 1
+                self.stats.samples.setdefault(name, detail)
+            elif name == "POST ticket" and resp is not None:
+                body = resp.json()
+                self.mine.append([body["id"], datetime.fromisoformat(body["reported_at"]), 0])
+
+
+async def drive(base: str, seed: Seed, *, clients: int, duration: float,
+                pids: Callable[[], tuple[list[int], list[int]]]) -> tuple[Stats, float, tuple[float, float]]:
+    stats = Stats()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        # warm-up: a few seconds, not counted
+        warm = [Client(1000 + i, base, seed, Stats(), random.Random(1000 + i)) for i in range(clients)]
+        await asyncio.gather(*(c.run(http, time.monotonic() + 3) for c in warm))
+        workers = [Client(i, base, seed, stats, random.Random(i)) for i in range(clients)]
+        server_procs, pg_procs = pids()
+        cpu0 = _cpu_seconds(server_procs), _cpu_seconds(pg_procs)
+        t0 = time.monotonic()
+        await asyncio.gather(*(c.run(http, t0 + duration) for c in workers))
+        wall = time.monotonic() - t0
+        cpu = _cpu_seconds(server_procs) - cpu0[0], _cpu_seconds(pg_procs) - cpu0[1]
+    return stats, wall, cpu
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc; 0 for a process that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(parent: int) -> list[int]:
+    """The uvicorn parent and its worker processes."""
+    pids = [parent]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def postgres_pids(url: str) -> list[int]:
+    """The PostgreSQL backends serving the scratch database (local server only)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    dsn = u.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                           "AND pid <> pg_backend_pid()")]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
+
+
+def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[float, float] | None = None
+           ) -> bool:
+    every = [x for v in stats.latencies.values() for x in v]
+    errors = sum(stats.errors.values())
+    rps = len(every) / wall
+    print(f"\n{len(every)} requests in {wall:.1f} s from {clients} clients, {workers} server workers, "
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)")
+    print(f"{'endpoint':<20}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for name, _ in MIX:
+        v = stats.latencies.get(name, [])
+        if v:
+            print(f"{name:<20}{len(v):>9}{len(v) / wall:>8.1f}{pct(v, 50):>9.1f}{pct(v, 95):>9.1f}"
+                  f"{pct(v, 99):>9.1f}{stats.errors.get(name, 0):>8}")
+    p50, p95, p99 = pct(every, 50), pct(every, 95), pct(every, 99)
+    print(f"{'all':<20}{len(every):>9}{rps:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{errors:>8}")
+    print(f"mean {statistics.mean(every) * 1000:.1f} ms")
+    if cpu is not None:
+        server_cpu, pg_cpu = cpu
+        per = (server_cpu + pg_cpu) / max(1, len(every)) * 1000
+        print(f"CPU used: server {server_cpu:.1f} s ({server_cpu / wall:.2f} cores), PostgreSQL backends "
+              f"{pg_cpu:.1f} s ({pg_cpu / wall:.2f} cores): {per:.1f} ms of CPU per request "
+              f"(server {server_cpu / max(1, len(every)) * 1000:.1f} ms) → about {1000 / per:.0f} requests/s "
+              f"per fully free core")
+    for name, sample in stats.samples.items():
+        print(f"  first error for {name}: {sample}")
+    met = rps >= 300 and p99 <= 150 and errors == 0
+    print(f"target ≥ 300 req/s, p99 ≤ 150 ms, 0 errors: {'met' if met else 'NOT met'} "
+          f"({rps:.0f} req/s, p99 {p99:.0f} ms, {errors} errors)")
+    return met
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of measured load")
+    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument("--units", type=int, default=1000)
+    parser.add_argument("--tickets", type=int, default=5000)
+    parser.add_argument("--db-name", default="slatrack_bench_load", help="scratch database (dropped after)")
+    args = parser.parse_args()
+    with scratch_database(args.db_name) as url, tempfile.TemporaryDirectory() as data_dir:
+        seed = load(url, units=args.units, tickets=args.tickets)
+        srv = Server(url, Path(data_dir), workers=args.workers)
+        srv.start()
+        try:
+            assert srv.proc is not None
+            stats, wall, cpu = asyncio.run(drive(srv.url, seed, clients=args.clients, duration=args.duration,
+                                                 pids=lambda: (server_pids(srv.proc.pid), postgres_pids(url))))
+        finally:
+            srv.stop()
+    report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu)
+
+
+if __name__ == "__main__":
+    main()
