@@ -120,7 +120,7 @@ class ContractClocks:
         slas = clocks.evaluate_many(
             ((t[0], t[1], t[2], v[1].targets) for t, v in zip(tickets, versions, strict=True)),
             calendar=self.calendar, at=moments.at, pause_allowed=self._pause_allowed,
-            warning_ratio=self.warning_ratio)
+            warning_ratio=self.warning_ratio, in_order=True)  # effective timelines are in occurred_at order
         return [(v[0], sla) for v, sla in zip(versions, slas, strict=True)]
 
 

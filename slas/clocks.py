@@ -254,6 +254,7 @@ def evaluate_many(
     at: datetime,
     pause_allowed: bool,
     warning_ratio: float = 0.75,
+    in_order: bool = False,
 ) -> Iterator[TicketSla]:
     """:func:`evaluate` for each ``(reported_at, priority, events, targets)`` of a contract's
     tickets read at one instant with one calendar and pause rule, yielded in input order.
@@ -261,7 +262,10 @@ def evaluate_many(
     Each result is exactly ``evaluate(reported_at=…, priority=…, events=…, targets=…,
     calendar=calendar, at=at, pause_allowed=pause_allowed, warning_ratio=warning_ratio)``;
     what does not depend on the ticket (checking ``at`` and the ratio, the plans of
-    ``targets``) is done once, not per ticket.
+    ``targets``) is done once, not per ticket.  ``in_order`` says each ticket's events are
+    already sorted by ``occurred_at`` (e.g. an effective timeline), so they are not sorted
+    again: events are taken in the order given, which is what sorting them (a stable sort)
+    would give.
     """
     read_at = at if at.tzinfo is UTC else as_utc(at, "at")
     if not warning_ratio >= 0:
@@ -285,7 +289,7 @@ def evaluate_many(
                 plans.append((targets, plan))
             last_targets = targets
         until = read_at if read_at > reported else reported
-        life = scan(reported, priority, events, read_at, until, pause_allowed)
+        life = scan(reported, priority, events, read_at, until, pause_allowed, in_order)
         clocks = (TWENTY_FOUR_SEVEN, business if business is not None else _positional(calendar, reported))
         sla = draft(life[0], read_all(plan[life[0]], life, clocks, reported, until), read_at)
         sla.__class__ = TicketSla  # type: ignore[assignment]
@@ -303,7 +307,8 @@ _CONTACTS = frozenset({"acknowledged", "on_site", "restored", "resolved", "close
 
 
 def _scan(
-    reported: datetime, priority: str, events: Sequence[EventLike], at: datetime, until: datetime, pause_allowed: bool
+    reported: datetime, priority: str, events: Sequence[EventLike], at: datetime, until: datetime, pause_allowed: bool,
+    in_order: bool = False,
 ) -> _Life:
     """One pass over the events (≤ ``at``, in time order) applying the module rules.
 
@@ -320,7 +325,7 @@ def _scan(
     restored: datetime | None = None
     run_start: datetime | None = reported
     pause_start: datetime | None = None
-    for event in sorted(events, key=_occurred):
+    for event in events if in_order else sorted(events, key=_occurred):
         t = event.occurred_at
         if t > at:
             break
