@@ -163,7 +163,11 @@ class EvaluatedTicket(NamedTuple):
 
 def evaluate_period(session: Session, ctx: ContractClocks, start: datetime, end: datetime,
                     moments: Instants) -> list[EvaluatedTicket]:
-    """Every ticket of the contract reported in ``[start, end)`` and recorded by ``as_of``, evaluated."""
+    """Every ticket of the contract reported in ``[start, end)`` and recorded by ``as_of``, evaluated.
+
+    Two queries (the tickets; their facts in ``occurred_at`` order, see
+    :func:`fleet.tickets.timelines_where`), then one pass of :func:`slas.clocks.evaluate_many`
+    over the effective timelines: the same readings as :meth:`ContractClocks.evaluate` per ticket."""
     where = [Ticket.contract_id == ctx.contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,
              Ticket.recorded_at <= moments.as_of]
     rows = session.connection().execute(

@@ -223,7 +223,9 @@ def evaluate(
     version in force at ``reported_at`` (see :func:`targets_in_force`); the
     metrics returned are those ``targets`` define for the ticket's current
     priority, in the order response, on_site, restore, resolve.  ``24x7``
-    targets use real time, ``calendar`` targets use ``calendar``.
+    targets use real time, ``calendar`` targets use ``calendar``.  ``events``
+    are :class:`Event` objects or other :class:`EventLike` ones.  For many
+    tickets of one contract, :func:`evaluate_many` gives the same readings.
     """
     reported = reported_at if reported_at.tzinfo is UTC else as_utc(reported_at, "reported_at")
     read_at = at if at.tzinfo is UTC else as_utc(at, "at")
