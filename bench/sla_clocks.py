@@ -15,6 +15,10 @@ skew; PASS means either reaches the target).  The input tickets are built
 first and frozen out of the garbage collector's way (``gc.freeze``); a last
 run streams the readings into :func:`slas.compliance` as the compliance
 endpoint does.
+
+Measured 62–65k/s on a quiet host; on 2026-12-01, with other helpers loading the 2 cores (load
+≈ 8), main 9af7ed0 and the evaluate_many branch back to back both gave 28.4k tickets/s of CPU time
+(50,000 tickets), i.e. no regression: the per-ticket :func:`slas.evaluate` path is unchanged.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Connection, DateTime, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from fleet import audit, timeline
@@ -80,22 +80,82 @@ def fact(e: TicketEvent) -> timeline.Fact:
 def facts_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *,
                 as_of: datetime | None = None) -> dict[str, list[timeline.Fact]]:
     """The events (originals and corrections) of the tickets matching ``ticket_filter`` (on
-    ``Ticket`` or ``TicketEvent`` columns), recorded by ``as_of`` if given, in one query that
-    reads bare columns: figures read tens of thousands of them."""
+    ``Ticket`` or ``TicketEvent`` columns), recorded by ``as_of`` if given, each ticket's in
+    ``occurred_at`` order, in one query that reads bare columns: figures read tens of thousands."""
+    return _read_facts(session, ticket_filter, as_of)[0]
+
+
+def timelines_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *,
+                    as_of: datetime | None = None) -> tuple[dict[str, list[timeline.Fact]],
+                                                            dict[str, list[timeline.Fact]]]:
+    """As :func:`facts_where`, with each ticket's effective timeline as of ``as_of``
+    (:func:`fleet.timeline.effective`): ``(recorded facts, effective timelines)`` by ticket id.
+
+    The rows arrive sorted by ``occurred_at``; a ticket without corrections whose events all
+    occurred at distinct instants is then already its own effective timeline (the same list
+    is shared), so only the others are replayed through :func:`fleet.timeline.effective`."""
+    facts, irregular = _read_facts(session, ticket_filter, as_of)
+    if not irregular:
+        return facts, facts
+    effective = dict(facts)
+    for ticket_id in irregular:
+        effective[ticket_id] = timeline.effective(facts[ticket_id], as_of=as_of)
+    return facts, effective
+
+
+def _read_facts(session: Session, ticket_filter: Sequence[ColumnElement[bool]],
+                as_of: datetime | None) -> tuple[dict[str, list[timeline.Fact]], set[str]]:
+    """The facts by ticket, and the tickets whose facts are *not* already their effective
+    timeline (a correction, two events at one instant, or rows out of ``occurred_at`` order)."""
     if as_of is not None:
         ticket_filter = [*ticket_filter, TicketEvent.recorded_at <= as_of]
-    rows = session.connection().execute(
-        select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, TicketEvent.occurred_at,
-               TicketEvent.recorded_at, TicketEvent.reason, TicketEvent.priority, TicketEvent.corrects_id,
-               TicketEvent.void)
+    connection = session.connection()
+    occurred_at: Any = TicketEvent.occurred_at
+    recorded_at: Any = TicketEvent.recorded_at
+    if _driver_reads_utc(connection):
+        # The driver already hands back UTC-aware instants: skip UTCDateTime's per-value hook.
+        occurred_at = type_coerce(occurred_at, DateTime(timezone=True))
+        recorded_at = type_coerce(recorded_at, DateTime(timezone=True))
+    rows = connection.execute(
+        select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, occurred_at, recorded_at,
+               TicketEvent.reason, TicketEvent.priority, TicketEvent.corrects_id, TicketEvent.void)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(*ticket_filter)
-    ).all()
+        .order_by(TicketEvent.ticket_id, TicketEvent.occurred_at)  # the (ticket_id, occurred_at) index
+    ).all()  # one fetch: iterating the result would fetch row by row
     out: dict[str, list[timeline.Fact]] = defaultdict(list)
+    irregular: set[str] = set()
+    make = tuple.__new__
+    current_id: str | None = None
+    current: list[timeline.Fact] = []
+    last: datetime | None = None
     for r in rows:
-        out[r[0]].append(timeline.Fact(id=r[1], type=r[2], occurred_at=r[3], recorded_at=r[4], reason=r[5],
-                                       priority=r[6], corrects_id=r[7], void=r[8]))
-    return out
+        f: timeline.Fact = make(timeline.Fact, r[1:])
+        if r[0] == current_id:
+            if f[1] == "corrected" or f[2] <= last:  # type: ignore[operator]
+                irregular.add(r[0])
+        else:
+            current_id = r[0]
+            found = out.get(r[0])
+            if found is None:
+                current = out[r[0]] = []
+                if f[1] == "corrected":
+                    irregular.add(r[0])
+            else:  # the ticket's rows were not contiguous
+                current = found
+                irregular.add(r[0])
+        current.append(f)
+        last = f[2]
+    return out, irregular
+
+
+def _driver_reads_utc(connection: Connection) -> bool:
+    """Whether the DB-API connection returns timestamptz values as ``datetime.UTC``-aware
+    datetimes itself (psycopg on a session whose TimeZone is UTC, as ``make_engine`` sets)."""
+    if connection.dialect.name != "postgresql":
+        return False
+    info = getattr(connection.connection.dbapi_connection, "info", None)
+    return getattr(info, "timezone", None) is UTC
 
 
 def facts_by_ticket(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[timeline.Fact]]:

@@ -54,11 +54,11 @@ Definitions (DESIGN.md "SLA semantics"; every rule here is applied by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Literal
+from typing import Literal, Protocol
 
 from slas.calendars import TWENTY_FOUR_SEVEN, BusinessCalendar, Clock, PositionalClock, TwentyFourSeven
 from slas.errors import InvalidEvent, InvalidTarget
@@ -157,6 +157,22 @@ class Event:
             raise InvalidEvent(f"priority_changed needs a priority in {', '.join(PRIORITIES)}, got {self.priority!r}")
 
 
+class EventLike(Protocol):
+    """What :func:`evaluate` reads of an event: an :class:`Event`, or any object with the same
+    three attributes whose values the caller vouches are valid (a known type, an aware UTC
+    ``occurred_at``, a priority on ``priority_changed``), e.g. a fact read back from a record
+    that was checked when written; :class:`Event` checks them when built."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def priority(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class MetricClock:
     """One metric's clock as read at a moment (see the module rules)."""
@@ -194,7 +210,7 @@ def evaluate(
     *,
     reported_at: datetime,
     priority: str,
-    events: Sequence[Event],
+    events: Sequence[EventLike],
     targets: Sequence[Target],
     calendar: Clock,
     at: datetime,
@@ -207,7 +223,9 @@ def evaluate(
     version in force at ``reported_at`` (see :func:`targets_in_force`); the
     metrics returned are those ``targets`` define for the ticket's current
     priority, in the order response, on_site, restore, resolve.  ``24x7``
-    targets use real time, ``calendar`` targets use ``calendar``.
+    targets use real time, ``calendar`` targets use ``calendar``.  ``events``
+    are :class:`Event` objects or other :class:`EventLike` ones.  For many
+    tickets of one contract, :func:`evaluate_many` gives the same readings.
     """
     reported = reported_at if reported_at.tzinfo is UTC else as_utc(reported_at, "reported_at")
     read_at = at if at.tzinfo is UTC else as_utc(at, "at")
@@ -227,6 +245,59 @@ def evaluate(
     return sla  # type: ignore[return-value]
 
 
+#: One ticket for :func:`evaluate_many`: (reported_at, priority, events, targets).
+TicketInput = tuple[datetime, str, Sequence[EventLike], Sequence[Target]]
+
+
+def evaluate_many(
+    tickets: Iterable[TicketInput],
+    *,
+    calendar: Clock,
+    at: datetime,
+    pause_allowed: bool,
+    warning_ratio: float = 0.75,
+    in_order: bool = False,
+) -> Iterator[TicketSla]:
+    """:func:`evaluate` for each ``(reported_at, priority, events, targets)`` of a contract's
+    tickets read at one instant with one calendar and pause rule, yielded in input order.
+
+    Each result is exactly ``evaluate(reported_at=…, priority=…, events=…, targets=…,
+    calendar=calendar, at=at, pause_allowed=pause_allowed, warning_ratio=warning_ratio)``;
+    what does not depend on the ticket (checking ``at`` and the ratio, the plans of
+    ``targets``) is done once, not per ticket.  ``in_order`` says each ticket's events are
+    already sorted by ``occurred_at`` (e.g. an effective timeline), so they are not sorted
+    again: events are taken in the order given, which is what sorting them (a stable sort)
+    would give.
+    """
+    read_at = at if at.tzinfo is UTC else as_utc(at, "at")
+    if not warning_ratio >= 0:
+        raise ValueError(f"warning_ratio must be ≥ 0, got {warning_ratio!r}")
+    business = calendar if type(calendar) is BusinessCalendar else None
+    plans: list[tuple[Sequence[Target], _Plan]] = []  # by targets identity (a few policy versions)
+    last_targets: Sequence[Target] | None = None
+    plan: _Plan = {}
+    scan, read_all, draft = _scan, _read_all, _TicketSlaDraft
+    for reported_at, priority, events, targets in tickets:
+        reported = reported_at if reported_at.tzinfo is UTC else as_utc(reported_at, "reported_at")
+        if priority not in PRIORITIES:
+            raise InvalidEvent(f"unknown priority {priority!r} (use {', '.join(PRIORITIES)})")
+        if targets is not last_targets:
+            for known, known_plan in plans:
+                if known is targets:
+                    plan = known_plan
+                    break
+            else:
+                plan = _plan(targets, warning_ratio)
+                plans.append((targets, plan))
+            last_targets = targets
+        until = read_at if read_at > reported else reported
+        life = scan(reported, priority, events, read_at, until, pause_allowed, in_order)
+        clocks = (TWENTY_FOUR_SEVEN, business if business is not None else _positional(calendar, reported))
+        sla = draft(life[0], read_all(plan[life[0]], life, clocks, reported, until), read_at)
+        sla.__class__ = TicketSla  # type: ignore[assignment]
+        yield sla  # type: ignore[misc]
+
+
 # --------------------------------------------------------------------------- timeline
 
 #: What the ticket's events say (see :func:`_scan`): (current priority,
@@ -238,7 +309,8 @@ _CONTACTS = frozenset({"acknowledged", "on_site", "restored", "resolved", "close
 
 
 def _scan(
-    reported: datetime, priority: str, events: Sequence[Event], at: datetime, until: datetime, pause_allowed: bool
+    reported: datetime, priority: str, events: Sequence[EventLike], at: datetime, until: datetime, pause_allowed: bool,
+    in_order: bool = False,
 ) -> _Life:
     """One pass over the events (≤ ``at``, in time order) applying the module rules.
 
@@ -255,7 +327,7 @@ def _scan(
     restored: datetime | None = None
     run_start: datetime | None = reported
     pause_start: datetime | None = None
-    for event in sorted(events, key=_occurred):
+    for event in events if in_order else sorted(events, key=_occurred):
         t = event.occurred_at
         if t > at:
             break
@@ -364,6 +436,7 @@ def _plan(targets: Sequence[Target], warning_ratio: float) -> _Plan:
         return plan
     snapshot = tuple(targets)
     if snapshot == cached and warning_ratio == cached_ratio:
+        _plan_cache = (snapshot, warning_ratio, plan)  # equal targets: the next call matches by identity
         return plan
     chosen: dict[tuple[str, str], Target] = {}
     for target in snapshot:

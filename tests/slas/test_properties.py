@@ -353,3 +353,20 @@ def test_state_timeline_tiles_the_period_and_agrees_with_the_figures(facts) -> N
     assert sum((e - s for s, e, _ in spans), ZERO) == u.period
     assert sum((e - s for s, e, state in spans if state == "down"), ZERO) == u.downtime
     assert sum((e - s for s, e, state in spans if state == "maintenance"), ZERO) == u.excluded
+
+
+@HEAVY
+@given(calendars, st.lists(tickets(), min_size=1, max_size=6), st.booleans())
+def test_evaluating_many_tickets_at_once_equals_evaluating_each(calendar, batch, pause_allowed) -> None:
+    from slas.clocks import evaluate_many
+
+    at = batch[0]["at"]
+    other = TARGETS[:8]  # a second policy version in the same batch
+    inputs = [(t["reported_at"], t["priority"], t["events"], TARGETS if i % 2 else other) for i, t in enumerate(batch)]
+    each = [evaluate(reported_at=r, priority=p, events=e, targets=tg, calendar=calendar, at=at,
+                     pause_allowed=pause_allowed, warning_ratio=0.6) for r, p, e, tg in inputs]
+    assert list(evaluate_many(inputs, calendar=calendar, at=at, pause_allowed=pause_allowed,
+                              warning_ratio=0.6)) == each
+    in_order = [(r, p, sorted(e, key=lambda ev: ev.occurred_at), tg) for r, p, e, tg in inputs]
+    assert list(evaluate_many(in_order, calendar=calendar, at=at, pause_allowed=pause_allowed, warning_ratio=0.6,
+                              in_order=True)) == each

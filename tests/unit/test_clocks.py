@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -119,6 +120,62 @@ def test_results_are_genuine_frozen_dataclasses() -> None:
         m.state = "met"  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
         sla.priority = "P2"  # type: ignore[misc]
+
+
+def test_results_of_evaluate_many_are_genuine_frozen_dataclasses_too() -> None:
+    from slas.clocks import evaluate_many
+
+    (sla,) = evaluate_many([(ny(2026, 3, 4, 9), "P1", [], targets())], calendar=OFFICE, at=ny(2026, 3, 4, 10),
+                           pause_allowed=True)
+    assert type(sla) is TicketSla and type(sla.metrics[0]) is MetricClock and sla.at.tzinfo is UTC
+    with pytest.raises(FrozenInstanceError):
+        sla.priority = "P2"  # type: ignore[misc]
+
+
+class _Fact(NamedTuple):
+    """A record's fact: the three attributes the engine reads, and others it does not."""
+
+    id: str
+    type: str
+    occurred_at: datetime
+    priority: str | None = None
+
+
+def test_any_event_like_object_reads_as_the_same_events() -> None:
+    reported = utc(2026, 3, 4, 14)
+    raw = [("acknowledged", 1, None), ("priority_changed", 2, "P2"), ("paused", 3, None), ("resumed", 20, None),
+           ("on_site", 30, None), ("resolved", 40, None)]
+    events = [Event(kind, reported + h * H, priority=p) for kind, h, p in raw]
+    facts = [_Fact(str(i), kind, reported + h * H, p) for i, (kind, h, p) in enumerate(raw)]
+    tg = [*targets("P1"), *targets("P2", 30, 120, 240, 600)]
+    at = reported + 50 * H
+    assert run(reported, facts, at, tgts=tg) == run(reported, events, at, tgts=tg)  # type: ignore[arg-type]
+
+
+def test_evaluate_many_rejects_what_evaluate_rejects() -> None:
+    from slas.clocks import evaluate_many
+
+    def many(priority: str = "P1", at: datetime = utc(2026, 3, 4, 10), ratio: float = 0.75) -> list[TicketSla]:
+        return list(evaluate_many([(utc(2026, 3, 4, 9), priority, [], targets())], calendar=OFFICE, at=at,
+                                  pause_allowed=True, warning_ratio=ratio))
+
+    with pytest.raises(InvalidEvent):
+        many(priority="P9")
+    with pytest.raises(NaiveDatetime):
+        many(at=datetime(2026, 3, 4, 10))
+    with pytest.raises(ValueError):
+        many(ratio=-1)
+    with pytest.raises(InvalidTarget):
+        list(evaluate_many([(utc(2026, 3, 4, 9), "P1", [], [*targets(), *targets()])], calendar=OFFICE,
+                           at=utc(2026, 3, 4, 10), pause_allowed=True))
+
+
+def test_equal_targets_passed_anew_read_the_same() -> None:
+    reported, at = ny(2026, 3, 4, 9), ny(2026, 3, 4, 12)
+    first = run(reported, [Event("acknowledged", ny(2026, 3, 4, 9, 30))], at, tgts=targets())
+    again = run(reported, [Event("acknowledged", ny(2026, 3, 4, 9, 30))], at, tgts=targets())  # equal, not identical
+    changed = run(reported, [Event("acknowledged", ny(2026, 3, 4, 9, 30))], at, tgts=targets(response=20))
+    assert first == again and first["response"].state == "met" and changed["response"].state == "breached"
 
 
 # ----------------------------------------------------------------------------- pauses
