@@ -187,9 +187,10 @@ def load(url: str, units: int, tickets: int, heartbeat_hours: float) -> None:
 
 def measure(url: str, contract_id: str, *, sign: bool, out: Path | None, as_of: datetime = AS_OF) -> bool:
     from fleet.db import Database, make_engine
+    from fleet.gcpause import gc_paused
     from fleet.principal import SYSTEM
     from reports.data import data_sha256, report_data_json
-    from reports.gather import gather_contract_review, gc_paused
+    from reports.gather import gather_contract_review
     from reports.issue import issue_report, page_count
     from reports.pdf import render_in_worker
     from reports.render import render_report

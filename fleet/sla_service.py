@@ -8,10 +8,7 @@ ignored). ``as_of`` defaults to now and ``at`` to ``as_of``. The judgement itsel
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -22,6 +19,7 @@ from sqlalchemy.orm import Session
 from fleet import registry, timeline
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
+from fleet.gcpause import gc_paused
 from fleet.models import Calendar, Contract, Ticket
 from fleet.principal import Principal
 from fleet.schemas.sla import (
@@ -174,42 +172,12 @@ def evaluate_period(session: Session, ctx: ContractClocks, start: datetime, end:
         select(Ticket.id, Ticket.number, Ticket.unit_id, Ticket.reported_at, Ticket.initial_priority, Ticket.summary)
         .where(*where).order_by(Ticket.reported_at, Ticket.id)
     ).all()
-    with _gc_paused():
+    with gc_paused():
         facts, timelines = timelines_where(session, where, as_of=moments.as_of)
         none: list[timeline.Fact] = []
         judged = ctx.evaluate_timelines([(r[3], r[4], timelines.get(r[0], none)) for r in rows], moments)
         return [EvaluatedTicket(r[0], r[1], r[2], r[3], r[5], version, sla, facts.get(r[0]) or [])
                 for r, (version, sla) in zip(rows, judged, strict=True)]
-
-
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_resume = False
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a period's tickets are read and evaluated.
-
-    A contract-year is ~10⁵ facts and readings that all stay alive until the figures are
-    tallied; each batch of new objects would trigger a collection that walks every live
-    object again (a third of the endpoint's time, measured). Nothing here forms reference
-    cycles (tuples, lists, frozen records), so reference counting frees it all; the
-    collector resumes when the last concurrent pause ends (it is process-wide, hence the
-    count), and then collects whatever cycles other threads made meanwhile."""
-    global _gc_pauses, _gc_resume
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_resume = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pauses -= 1
-            if _gc_pauses == 0 and _gc_resume:
-                gc.enable()
 
 
 def period_bounds(calendar: BusinessCalendar, start_date: date, end_date: date) -> tuple[datetime, datetime]:
@@ -226,7 +194,7 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
     moments = instants(at, as_of)
     ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = period_bounds(ctx.calendar, start_date, end_date)
-    with _gc_paused():  # until the readings are tallied and released (see _gc_paused)
+    with gc_paused():  # until the readings are tallied and released (see _gc_paused)
         evaluated = evaluate_period(session, ctx, start, end, moments)
         out = compliance_out(contract, ctx, evaluated, start_date, end_date, moments)
         del evaluated

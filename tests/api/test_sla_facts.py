@@ -111,6 +111,7 @@ def _initial(tickets, ticket_id):  # type: ignore[no-untyped-def]
 def test_the_garbage_collector_is_left_as_it_was_after_compliance(session, enabled) -> None:  # type: ignore[no-untyped-def]
     from fleet import sla_service
     from fleet.errors import Invalid
+    from fleet.gcpause import gc_paused
     from fleet.principal import SYSTEM
 
     contract, _ = _tickets(session)
@@ -120,12 +121,12 @@ def test_the_garbage_collector_is_left_as_it_was_after_compliance(session, enabl
         out = sla_service.contract_compliance(session, SYSTEM, contract.id, start_date=date(2026, 3, 1),
                                               end_date=date(2026, 4, 1), at=None, as_of=None)
         assert out.tickets == 6 and gc.isenabled() is enabled
-        with sla_service._gc_paused():
-            with sla_service._gc_paused():
+        with gc_paused():
+            with gc_paused():
                 assert not gc.isenabled()
             assert not gc.isenabled()
         assert gc.isenabled() is enabled
-        with pytest.raises(Invalid), sla_service._gc_paused():
+        with pytest.raises(Invalid), gc_paused():
             raise Invalid("boom")
         assert gc.isenabled() is enabled
     finally:
