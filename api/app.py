@@ -1,4 +1,4 @@
-"""The FastAPI application: ``/api/v1`` JSON API, ``/health``, later the web pages."""
+"""The FastAPI application: ``/api/v1`` JSON API, ``/health``, and the web pages (:mod:`api.web`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.middleware import RequestContext
 from api.routers import registry, reports, sla, system, tickets, uptime
 from api.settings import Settings, get_settings
@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(sla.router, prefix=API_PREFIX)
     app.include_router(uptime.router, prefix=API_PREFIX)
     app.include_router(reports.router, prefix=API_PREFIX)
+    web.install(app, settings)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,
-                       max_upload_bytes=settings.max_upload_bytes, upload_paths=(f"{API_PREFIX}/reports/verify",))
+                       max_upload_bytes=settings.max_upload_bytes,
+                       upload_paths=(f"{API_PREFIX}/reports/verify", "/reports/verify"))
     return app
