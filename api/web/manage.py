@@ -51,19 +51,26 @@ def _month(text: str | None, tz: str) -> date:
     return month_start(local_today(tz))
 
 
+def _month_figures(session: Session, principal: Principal, contract: Contract, start: date) -> dict[str, Any]:
+    end = month_start(start, -1)
+    comp = sla_service.contract_compliance(session, principal, contract.id, start_date=start, end_date=end,
+                                           at=None, as_of=None)
+    avail = uptime.contract_availability(session, principal, contract.id, start_date=start, end_date=end)
+    decided = [m for m in comp.metrics if m.percent_met is not None]
+    worst = min(decided, key=lambda m: m.percent_met or 0.0) if decided else None
+    return {"month": start, "comp": comp, "avail": avail, "worst": worst,
+            "breaches": sum(m.breached for m in comp.metrics)}
+
+
 @router.get("/contracts")
 def contracts(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
+    """Each contract's last month and this month so far (in its own time zone), and its open
+    tickets at risk now."""
     rows = []
     for contract, tz in _contracts(session, principal):
-        start = month_start(local_today(tz))
-        end = month_start(start, -1)
-        comp = sla_service.contract_compliance(session, principal, contract.id, start_date=start, end_date=end,
-                                               at=None, as_of=None)
-        avail = uptime.contract_availability(session, principal, contract.id, start_date=start, end_date=end)
-        decided = [m for m in comp.metrics if m.percent_met is not None]
-        worst = min(decided, key=lambda m: m.percent_met or 0.0) if decided else None
-        rows.append({"c": contract, "tz": tz, "month": start, "comp": comp, "avail": avail, "worst": worst,
-                     "breaches": sum(m.breached for m in comp.metrics)})
+        this = month_start(local_today(tz))
+        rows.append({"c": contract, "tz": tz, "months": [_month_figures(session, principal, contract, start)
+                                                          for start in (month_start(this, 1), this)]})
     at_risk: dict[str, int] = {}
     for item in sla_service.at_risk(session, principal, limit=1000):
         at_risk[item.contract_id] = at_risk.get(item.contract_id, 0) + 1
@@ -115,6 +122,8 @@ def _reports_page(request: Request, session: Session, principal: Principal, *, s
             "from": month_start(today, 3).isoformat(), "to": month_start(today).isoformat(),
             "as_of": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")}
     form.update(values or {})
+    if form["kind"] == "contract_review" and not form["contract_id"] and contracts_seen and not error:
+        form["contract_id"] = contracts_seen[0][0].id
     return page(request, "reports.html", {
         "reports": rows, "numbers": numbers, "serials": serials, "contracts": [c for c, _ in contracts_seen],
         "kinds": KINDS, "form": form, "error": error, "can_create": principal.can("reports.create"),

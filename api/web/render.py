@@ -79,13 +79,29 @@ def money(value: Decimal | float | None, currency: str = "USD") -> str:
     return f"{symbol}{Decimal(str(value)):,.2f}"
 
 
+def period(start: str | None, end: str | None) -> str:
+    """``2026-09-01``, ``2026-12-01`` (exclusive) → ``1 Sep 2026 – 30 Nov 2026`` (the last day shown)."""
+    from datetime import date, timedelta
+
+    try:
+        first, last = date.fromisoformat(str(start)), date.fromisoformat(str(end)) - timedelta(days=1)
+    except ValueError:
+        return f"{start} – {end}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+CREDIT_REASONS = {"per_breach": "Per-breach credit", "aql_missed": "AQL missed"}
+
+
 def new_form_key() -> str:
     return secrets.token_urlsafe(18)
 
 
-templates.env.filters.update(local=local, iso=iso, minutes=minutes, countdown=countdown, pct=pct, money=money)
+templates.env.filters.update(local=local, iso=iso, minutes=minutes, countdown=countdown, pct=pct, money=money,
+                             period=period)
 templates.env.globals.update(METRIC_NAMES=METRIC_NAMES, STATUS_NAMES=STATUS_NAMES, EVENT_NAMES=EVENT_NAMES,
-                             CSRF_FIELD=CSRF_FIELD, new_form_key=new_form_key)
+                             CSRF_FIELD=CSRF_FIELD, new_form_key=new_form_key,
+                             CREDIT_REASONS=CREDIT_REASONS)
 
 
 def flash(request: Request, message: str) -> None:
