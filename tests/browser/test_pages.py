@@ -21,9 +21,17 @@ def _login(browser: Any, live: Live, username: str, **context: Any) -> Any:
     page.goto(f"{live.base_url}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    _submit(page, "button[type=submit]")
     return page
+
+
+def _submit(page: Any, selector: str, *, tap: bool = False) -> None:
+    """Press a form's button and wait for the page the server answers with."""
+    with page.expect_navigation():
+        if tap:
+            page.tap(selector)
+        else:
+            page.click(selector)
 
 
 def _states(live: Live, ticket_id: str) -> dict[str, str]:
@@ -46,8 +54,7 @@ def test_an_engineer_acknowledges_logs_work_and_resolves_a_ticket(browser: Any, 
     assert "RUNNING" in _clock_state(page, "response") or "AT RISK" in _clock_state(page, "response")
     assert "due in" in page.locator("#sla").inner_text()
 
-    page.click("button.action.acknowledged")
-    page.wait_for_load_state()
+    _submit(page, "button.action.acknowledged")
     assert "Recorded: Acknowledged." in page.inner_text(".flash")
     assert "MET" in _clock_state(page, "response")
     assert "RUNNING" in _clock_state(page, "restore")
@@ -61,16 +68,13 @@ def test_an_engineer_acknowledges_logs_work_and_resolves_a_ticket(browser: Any, 
     page.fill("#notes", "Cleaned the magnets and re-seated the track")
     page.fill('input[aria-label="Part number 1"]', "TRK-220")
     page.fill('input[aria-label="Quantity 1"]', "1")
-    page.click("#work-form button[type=submit]")
-    page.wait_for_load_state()
+    _submit(page, "#work-form button[type=submit]")
     assert "Work log saved." in page.inner_text(".flash")
     assert "1 × TRK-220" in page.inner_text("ul.worklogs")
 
-    page.click("button.action.restored")
-    page.wait_for_load_state()
+    _submit(page, "button.action.restored")
     assert "MET" in _clock_state(page, "restore")
-    page.click("button.action.resolved")
-    page.wait_for_load_state()
+    _submit(page, "button.action.resolved")
     assert page.inner_text("#status") == "Resolved"
     timeline = page.inner_text("#timeline")
     assert timeline.index("Acknowledged") < timeline.index("Restored") < timeline.index("Resolved")
@@ -84,7 +88,7 @@ def test_a_manager_issues_a_contract_review_and_downloads_a_valid_pdf(browser: A
     server, world = live
     page = _login(browser, server, "mgr")
     assert page.url.endswith("/contracts")
-    page.click(f"text={world.contract_number}")
+    _submit(page, f"text={world.contract_number}")
     assert page.locator("figure.chart svg").count() == 2
     page.goto(f"{server.base_url}/reports")
     page.select_option("#kind", "contract_review")
@@ -103,8 +107,7 @@ def test_a_manager_issues_a_contract_review_and_downloads_a_valid_pdf(browser: A
     assert page.locator("#reports tbody tr").count() == 1
     page.goto(f"{server.base_url}/reports/verify")
     page.set_input_files("#file", files=[{"name": "review.pdf", "mimeType": "application/pdf", "buffer": pdf}])
-    page.click("#verify-form button[type=submit]")
-    page.wait_for_load_state()
+    _submit(page, "#verify-form button[type=submit]")
     assert "VALID" in page.inner_text("#verdict") and "NOT VALID" not in page.inner_text("#verdict")
 
 
@@ -128,8 +131,7 @@ def test_forms_reject_bad_input_with_a_readable_message(browser: Any, live: Ctx)
     page.goto(f"{server.base_url}/reports")
     page.select_option("#kind", "contract_review")
     page.select_option("#contract_id", "")
-    page.click("#report-form button[type=submit]")
-    page.wait_for_load_state()
+    _submit(page, "#report-form button[type=submit]")
     assert "No report was issued" in page.inner_text("#report-error")
     assert "needs contract id" in page.inner_text("#report-error")
 
@@ -137,8 +139,7 @@ def test_forms_reject_bad_input_with_a_readable_message(browser: Any, live: Ctx)
     wrong.goto(f"{server.base_url}/login")
     wrong.fill("#username", "mgr")
     wrong.fill("#password", "not-the-password")
-    wrong.click("button[type=submit]")
-    wrong.wait_for_load_state()
+    _submit(wrong, "button[type=submit]")
     assert wrong.inner_text("#login-error") == "Wrong username or password."
 
 
@@ -150,8 +151,7 @@ def test_my_work_and_a_ticket_are_usable_on_a_375px_phone(browser: Any, live: Ct
     assert width <= 375, f"the ticket page scrolls sideways ({width} px)"
     box = page.locator("button.action.acknowledged").bounding_box()
     assert box is not None and box["height"] >= 44 and box["width"] >= 140  # a thumb-sized target
-    page.tap("button.action.acknowledged")
-    page.wait_for_load_state()
+    _submit(page, "button.action.acknowledged", tap=True)
     assert "MET" in _clock_state(page, "response")
     page.goto(f"{server.base_url}/work")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
