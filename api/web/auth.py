@@ -76,6 +76,9 @@ def safe_next(value: str | None) -> str | None:
 
 
 def _here(request: Request) -> str:
+    """Where to come back to after signing in: this page (a form post goes back to the start page)."""
+    if request.method != "GET":
+        return "/"
     path = request.url.path
     if request.url.query:
         path += "?" + request.url.query

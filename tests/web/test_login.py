@@ -125,3 +125,12 @@ def test_an_unknown_web_path_answers_an_html_404_but_the_api_keeps_json(engineer
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
     api = engineer.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+
+
+def test_a_form_post_without_a_session_redirects_to_login_and_returns_to_the_start_page(
+        client: TestClient, world: World, session: Session) -> None:
+    before = row_counts(session)
+    response = client.post(f"/tickets/{world.ticket.id}/events", data={"type": "acknowledged"},
+                           follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/"
+    assert row_counts(session) == before
