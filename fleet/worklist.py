@@ -139,3 +139,17 @@ def contract_period(session: Session, principal: Principal, contract_id: str, *,
         for e in evaluated if any(m.breached for m in e.sla.metrics)
     ]
     return ContractPeriod(compliance_out(contract, ctx, evaluated, start_date, end_date, moments), breaches)
+
+
+def contract_months(session: Session, principal: Principal, contract_id: str, months: list[tuple[date, date]],
+                    *, now: datetime | None = None) -> list[ComplianceOut]:
+    """Compliance for several periods of one contract (e.g. last month and this month) from one
+    load of its clocks and one evaluation of the tickets they span."""
+    principal.require("read")
+    contract = get_scoped(session, Contract, contract_id, principal, what="contract")
+    moments = instants(None, None, now=now)
+    ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
+    bounds = [period_bounds(ctx.calendar, start, end) for start, end in months]
+    evaluated = evaluate_period(session, ctx, min(b[0] for b in bounds), max(b[1] for b in bounds), moments)
+    return [compliance_out(contract, ctx, [e for e in evaluated if lo <= e.reported_at < hi], start, end, moments)
+            for (start, end), (lo, hi) in zip(months, bounds, strict=True)]

@@ -51,10 +51,9 @@ def _month(text: str | None, tz: str) -> date:
     return month_start(local_today(tz))
 
 
-def _month_figures(session: Session, principal: Principal, contract: Contract, start: date) -> dict[str, Any]:
+def _month_figures(session: Session, principal: Principal, contract: Contract, start: date,
+                   comp: Any) -> dict[str, Any]:
     end = month_start(start, -1)
-    comp = sla_service.contract_compliance(session, principal, contract.id, start_date=start, end_date=end,
-                                           at=None, as_of=None)
     avail = uptime.contract_availability(session, principal, contract.id, start_date=start, end_date=end)
     decided = [m for m in comp.metrics if m.percent_met is not None]
     worst = min(decided, key=lambda m: m.percent_met or 0.0) if decided else None
@@ -69,8 +68,10 @@ def contracts(request: Request, session: SessionDep, principal: WebPrincipal) ->
     rows = []
     for contract, tz in _contracts(session, principal):
         this = month_start(local_today(tz))
-        rows.append({"c": contract, "tz": tz, "months": [_month_figures(session, principal, contract, start)
-                                                          for start in (month_start(this, 1), this)]})
+        starts = [month_start(this, 1), this]
+        comps = worklist.contract_months(session, principal, contract.id, [(s, month_start(s, -1)) for s in starts])
+        rows.append({"c": contract, "tz": tz, "months": [_month_figures(session, principal, contract, start, comp)
+                                                          for start, comp in zip(starts, comps, strict=True)]})
     at_risk: dict[str, int] = {}
     for item in sla_service.at_risk(session, principal, limit=1000):
         at_risk[item.contract_id] = at_risk.get(item.contract_id, 0) + 1
