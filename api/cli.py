@@ -321,7 +321,7 @@ def demo(
 
             made = demo_world.load(s, SYSTEM, now=utcnow(), progress=progress)
         typer.echo(f"loaded {made['agencies']} agencies, {made['contracts']} contracts, {made['units']} units, "
-                   f"{made['tickets']} tickets")
+                   f"{made['tickets']} tickets, {made['status_events']} status events")
     signing = _demo_signer(settings)
     with Progress() as bar:
         task = bar.add_task("writing sample reports", total=3)
@@ -386,11 +386,12 @@ def write_demo_reports(db: Database, directory: Path, *, signer: Any, vendor: st
 
     from fleet import demo as demo_world
     from fleet import registry
-    from fleet.models import Rating, Ticket, TicketEvent, Unit, WorkLog
+    from fleet.models import MaintenanceWindow, Rating, StatusEvent, Ticket, TicketEvent, Unit, WorkLog
     from reports import gather
 
     with db.transaction(write=False) as s:
-        recorded = [s.scalar(select(func.max(model.recorded_at))) for model in (Ticket, TicketEvent, Rating, WorkLog)]
+        recorded = [s.scalar(select(func.max(model.recorded_at)))
+                    for model in (Ticket, TicketEvent, Rating, WorkLog, StatusEvent, MaintenanceWindow)]
     as_of = max((r for r in recorded if r is not None), default=now)
     this_month = date(now.year, now.month, 1)
 

@@ -1,5 +1,6 @@
 """ASGI middleware: a request id on every request (log lines, audit entries, error bodies and
-the ``X-Request-ID`` header), a cap on request body size, and security headers."""
+the ``X-Request-ID`` header), a cap on request body size, JSON bodies on the API (415 otherwise),
+and security headers."""
 
 from __future__ import annotations
 
@@ -43,11 +44,26 @@ def _error(status: int, code: str, message: str, rid: str,
 
 class RequestContext:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int | None = None,
-                 upload_paths: tuple[str, ...] = ()):
+                 upload_paths: tuple[str, ...] = (), json_prefix: str | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes or max_body_bytes
         self.upload_paths = upload_paths
+        self.json_prefix = json_prefix
+
+    def wrong_media_type(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+        """The content type of an API request body that is not JSON (uploads excepted), else None.
+        Without this, ``curl -d`` (form-encoded by default) gets a puzzling validation error."""
+        path = scope.get("path", "")
+        if (self.json_prefix is None or not path.startswith(self.json_prefix) or path in self.upload_paths
+                or scope.get("method") not in ("POST", "PUT", "PATCH")):
+            return None
+        if headers.get(b"content-length", b"0") == b"0" and b"transfer-encoding" not in headers:
+            return None
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
+        if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+            return None
+        return media or "none"
 
     def limit_for(self, path: str) -> int:
         """PDF uploads (report verification) may be larger than ordinary JSON bodies."""
@@ -68,6 +84,14 @@ class RequestContext:
             length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) > limit:
                 for m in _error(413, "payload_too_large", f"request body over {limit} bytes", rid):
+                    await send(m)
+                return
+            media = self.wrong_media_type(scope, headers)
+            if media is not None:
+                status_holder["status"] = 415
+                for m in _error(415, "unsupported_media_type",
+                                f"request bodies must be JSON: send Content-Type: application/json (got {media})",
+                                rid):
                     await send(m)
                 return
             received = 0

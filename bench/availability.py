@@ -1,58 +1,55 @@
 """Benchmark: a year of availability for a 1,000-unit contract on PostgreSQL, against a full scan.
 
-Usage: ``python bench/availability.py [--units 1000] [--events-per-unit 2000] [--churn] [--runs 3]
-[--proposed-schema]``
+Usage: ``python bench/availability.py [--units 1000] [--events-per-unit 2000] [--churn] [--runs 5]
+[--database slt_bench_availability] [--keep] [--revision head]``
 
-Creates a scratch database (``slt_bench_availability``), migrates it, registers a contract with
+Creates a scratch database (``--database``), migrates it (to ``--revision``: ``0001`` gives the
+schema before the covering index of docs/SCALING.md, to compare), registers a contract with
 ``--units`` units, loads a year (2025) of status events with psycopg ``COPY`` (≈ 2,000,000 rows,
 in time order as telemetry would deliver them; ``recorded_at`` a few seconds after
 ``occurred_at``), plus monthly contract-wide maintenance windows and unit-down tickets, runs
 ``VACUUM ANALYZE`` (what autovacuum does after a bulk load), then times
 :func:`fleet.uptime.contract_availability` for the year with its monthly series and a plain
 ``SELECT count(*), max(occurred_at) FROM status_events`` full scan, and prints both and the
-ratio (target: ≤ 2 s). The database is dropped at the end.
+ratio (target: ≤ 2 s). The database is dropped at the end, unless ``--keep``: then it stays, and a
+later ``--keep`` run with the same database and arguments reuses its data instead of loading again.
 
 Telemetry mix per unit: a heartbeat ``up`` every few hours, about two outages a month (down for
 1–12 hours), and a monthly ``maintenance`` spell. ``--churn`` makes every event a state change
-instead (the worst case for the query: nothing for ``lag()`` to drop). ``--proposed-schema``
-applies the status_events change proposed in docs/SCALING.md (:data:`PROPOSED_SCHEMA`) after
-migrating, to compare.
+instead (the worst case for the query: nothing for ``lag()`` to drop).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
+import os
 import random
 import statistics
 import sys
 import time
 from bisect import bisect_right
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.migrate import upgrade
-from bench._scratch import scratch_database
+from bench._scratch import ADMIN_DSN, scratch_database
 from bench.ingest import setup
 from fleet import tickets, uptime
 from fleet.db import Database, make_engine
-from fleet.models import Unit
+from fleet.models import Contract, StatusEvent, Unit
 from fleet.principal import SYSTEM
 from fleet.schemas.tickets import EventIn, TicketIn
 from fleet.schemas.uptime import MaintenanceWindowIn
 
 TARGET_SECONDS = 2.0
-PROPOSED_SCHEMA = (  # docs/SCALING.md: byte-order unit ids and a covering index in the order availability reads
-    'ALTER TABLE status_events ALTER COLUMN unit_id TYPE varchar(36) COLLATE "C", '
-    'ALTER COLUMN event_id TYPE varchar(100) COLLATE "C"',
-    "DROP INDEX ix_status_events_unit_occurred",
-    "CREATE INDEX ix_status_events_unit_occurred ON status_events (unit_id, occurred_at, id) "
-    "INCLUDE (state, recorded_at)",
-)
 YEAR = datetime(2025, 1, 1, tzinfo=UTC)
 YEAR_END = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -126,10 +123,49 @@ def add_tickets_and_windows(db: Database, contract_id: str, unit_ids: list[str],
                                                             occurred_at=restored + timedelta(hours=1)))
 
 
-def apply_proposed_schema(url: str) -> None:
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-        for ddl in PROPOSED_SCHEMA:
-            conn.execute(ddl)
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a PostgreSQL backend on this machine has used; NaN if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def kept_database(name: str) -> Iterator[str]:
+    """The database ``name``, created if missing and left in place afterwards (``--keep``)."""
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(f"CREATE DATABASE {name}")
+    yield ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+
+
+def prepare(url: str, args: argparse.Namespace) -> str:
+    """Migrate, register and load (or, ``--keep`` with data already there, reuse): the contract id."""
+    db = Database(make_engine(url))
+    try:
+        if args.keep:
+            with db.transaction(write=False) as s, contextlib.suppress(Exception):
+                contract_id = s.execute(select(Contract.id).where(Contract.number == "BENCH-1")).scalar_one()
+                rows = s.execute(select(func.count()).select_from(StatusEvent)).scalar_one()
+                if rows:
+                    print(f"reusing {rows:,} status events in the kept database; {date.today()}")
+                    return contract_id
+        upgrade(url, args.revision)
+        units, _ = setup(url, args.units)
+        with db.transaction() as s:
+            contract_id = s.get_one(Unit, units[0][0]).contract_id
+        add_tickets_and_windows(db, contract_id, [u for u, _ in units], args.tickets)
+        t0 = time.perf_counter()
+        rows = load(url, units, args.events_per_unit, args.churn)
+        print(f"{rows:,} status events for {len(units):,} units in 2025 loaded by COPY in "
+              f"{time.perf_counter() - t0:.1f} s ({'churn: every event a change' if args.churn else 'realistic mix'})"
+              f", {args.tickets} unit-down tickets, 12 maintenance windows; schema at revision {args.revision}; "
+              f"{date.today()}")
+        return contract_id
+    finally:
+        db.engine.dispose()
 
 
 def main() -> None:
@@ -138,33 +174,25 @@ def main() -> None:
     ap.add_argument("--events-per-unit", type=int, default=2_000)
     ap.add_argument("--tickets", type=int, default=300)
     ap.add_argument("--churn", action="store_true", help="every event a state change (worst case)")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--proposed-schema", action="store_true", help="apply docs/SCALING.md's proposed change")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--database", default="slt_bench_availability", help="scratch database name")
+    ap.add_argument("--keep", action="store_true", help="keep the database (and reuse its data next time)")
+    ap.add_argument("--revision", default="head", help="migrate to this revision (0001: before the covering index)")
     args = ap.parse_args()
 
-    with scratch_database("slt_bench_availability") as url:
-        upgrade(url)
-        if args.proposed_schema:
-            apply_proposed_schema(url)
-        units, _ = setup(url, args.units)
+    with (kept_database if args.keep else scratch_database)(args.database) as url:
+        contract_id = prepare(url, args)
         db = Database(make_engine(url))
-        with db.transaction() as s:
-            contract_id = s.get_one(Unit, units[0][0]).contract_id
-        add_tickets_and_windows(db, contract_id, [u for u, _ in units], args.tickets)
-        t0 = time.perf_counter()
-        rows = load(url, units, args.events_per_unit, args.churn)
-        print(f"{rows:,} status events for {len(units):,} units in 2025 loaded by COPY in "
-              f"{time.perf_counter() - t0:.1f} s ({'churn: every event a change' if args.churn else 'realistic mix'})"
-              f", {args.tickets} unit-down tickets, 12 maintenance windows; "
-              f"{'proposed' if args.proposed_schema else 'current'} status_events schema; {date.today()}")
-
-        times = []
+        times, client_cpu, server_cpu = [], [], []
         for _ in range(args.runs):
             with db.transaction(write=False) as s:
-                t0 = time.perf_counter()
+                backend = s.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                b0, c0, t0 = backend_cpu(backend), time.process_time(), time.perf_counter()
                 result = uptime.contract_availability(s, SYSTEM, contract_id, start_date=date(2025, 1, 1),
                                                       end_date=date(2026, 1, 1))
                 times.append(time.perf_counter() - t0)
+                client_cpu.append(time.process_time() - c0)
+                server_cpu.append(backend_cpu(backend) - b0)
         scans = []
         for _ in range(args.runs):
             with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
@@ -181,6 +209,11 @@ def main() -> None:
           f"{len(result.units)} units, {len(result.monthly)} months")
     print(f"contract_availability, year + monthly series: median {med:.3f} s, best {best:.3f} s over {args.runs} runs "
           f"(target ≤ {TARGET_SECONDS:.0f} s: {'met' if med <= TARGET_SECONDS else 'NOT met'})")
+    if all(c == c for c in server_cpu):
+        print(f"CPU seconds, median: Python {statistics.median(client_cpu):.3f}, PostgreSQL backend "
+              f"{statistics.median(server_cpu):.3f} (on a loaded machine the wall time is several times the CPU time; "
+              f"{os.getloadavg()[0]:.1f} load average now)")
+    print(f"all runs (s): {', '.join(f'{t:.3f}' for t in times)}")
     print(f"full scan SELECT count(*), max(occurred_at): median {scan:.3f} s ({count:,} rows, latest {latest})")
     print(f"ratio: availability takes {med / scan:.1f}x a full scan of the table")
 

@@ -1,9 +1,10 @@
 """Benchmark: status events through ``POST /api/v1/status-events`` on PostgreSQL, against COPY.
 
 Usage: ``python bench/ingest.py [--events 1000000] [--units 1000] [--batch 5000] [--clients 4] [--workers 2]
-[--proposed-schema]``
+[--database slt_bench_ingest] [--revision head]``
 
-Creates a scratch database (``slt_bench_ingest``), migrates it, registers a contract with
+Creates a scratch database (``--database``), migrates it (to ``--revision``; ``0001`` is the
+status_events schema before the covering index of docs/SCALING.md), registers a contract with
 ``--units`` units and a telemetry key, starts the real server (``uvicorn api.asgi:app --workers
 2``) on a free loopback port, and posts ``--events`` events in batches of ``--batch`` from
 ``--clients`` concurrent httpx clients (the bodies are serialised before the clock starts: the
@@ -11,7 +12,6 @@ figure is the server's). Then it empties the table and loads the same rows with 
 (one connection, then ``--workers`` connections at once): the better is the ceiling. Prints
 events/s for both and the ratio (targets: ≥ 25,000 events/s over HTTP and ≥ 25 % of COPY). The
 database is dropped at the end.
-``--proposed-schema`` applies the status_events change proposed in docs/SCALING.md first.
 """
 
 from __future__ import annotations
@@ -175,21 +175,18 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=5_000)
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--proposed-schema", action="store_true", help="apply docs/SCALING.md's proposed change")
+    ap.add_argument("--database", default="slt_bench_ingest", help="scratch database name")
+    ap.add_argument("--revision", default="head", help="migrate to this revision (0001: before the covering index)")
     args = ap.parse_args()
 
-    with scratch_database("slt_bench_ingest") as url:
-        upgrade(url)
-        if args.proposed_schema:
-            from bench.availability import apply_proposed_schema
-
-            apply_proposed_schema(url)
+    with scratch_database(args.database) as url:
+        upgrade(url, args.revision)
         units, token = setup(url, args.units)
         evs = events(units, args.events)
         payloads = bodies(evs, args.batch)
         print(f"{len(evs):,} events for {len(units):,} units in {len(payloads)} batches of {args.batch:,}; "
               f"{args.clients} clients, {args.workers} server workers; "
-              f"{'proposed' if args.proposed_schema else 'current'} status_events schema; {date.today()}")
+              f"schema at revision {args.revision}; {date.today()}")
         with server(url, workers=args.workers) as base:
             warm = json.dumps({"events": []}).encode()
             post_all(base, token, [warm] * (args.workers * 2), args.clients)

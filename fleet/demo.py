@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fleet import identity, registry, tickets
+from fleet import demo_telemetry, identity, registry, tickets
 from fleet.errors import DomainError
 from fleet.models import Agency, Contract, TicketEvent, Unit, User
 from fleet.principal import Principal
@@ -135,11 +135,18 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
     made = {"agencies": len(agencies), "contracts": len(CONTRACTS), "units": len(units), "tickets": 0}
     made["users"] = add_web_users(session, principal)
     plan = _ticket_plan(rnd, units, start, now)
+    outages: list[demo_telemetry.Outage] = []
     for done, (contract, unit, reported) in enumerate(plan, start=1):
-        _ticket(session, principal, rnd, contract, unit, reported, now)
+        outage = _ticket(session, principal, rnd, contract, unit, reported, now)
+        if outage is not None:
+            outages.append(outage)
         made["tickets"] += 1
         if done % 50 == 0 or done == len(plan):
             report("tickets", done, len(plan))
+    made["tickets"] += _in_flight(session, principal, rnd, units, now)
+    made["status_events"] = demo_telemetry.load(
+        session, principal, rnd, units, outages, start=start, now=now,
+        progress=lambda done, total: report("telemetry", done, total))
     return made
 
 
@@ -191,11 +198,13 @@ def _ticket_plan(rnd: random.Random, units: list[tuple[Contract, Unit]], start: 
 
 
 def _ticket(session: Session, principal: Principal, rnd: random.Random, contract: Contract, unit: Unit,
-            reported: datetime, now: datetime) -> None:
+            reported: datetime, now: datetime) -> demo_telemetry.Outage | None:
+    """One ticket with a plausible history; returns the outage it caused when it took the unit down."""
     priority = rnd.choices(["P1", "P2", "P3", "P4"], weights=[12, 38, 35, 15])[0]
+    unit_down = priority == "P1" or (priority == "P2" and rnd.random() < 0.3)
     ticket = tickets.create_ticket(session, principal, TicketIn.model_validate({
         "unit_id": unit.id, "priority": priority, "summary": rnd.choice(ISSUES[priority]), "reported_at": reported,
-        "unit_down": priority == "P1" or (priority == "P2" and rnd.random() < 0.3),
+        "unit_down": unit_down,
         "reporter": rnd.choice(["Operations desk", "Site supervisor", "Agency COR", "Telemetry alert"])}))
     slow = rnd.random() < 0.07
     t = reported + timedelta(minutes=rnd.lognormvariate(3.0 if not slow else 5.2, 0.6))
@@ -219,7 +228,7 @@ def _ticket(session: Session, principal: Principal, rnd: random.Random, contract
     for kind, when, reason in recorded:
         _event(session, principal, ticket.id, kind, when, reason)
         if kind == "on_site" and rnd.random() < 0.9:
-            _work(session, principal, rnd, ticket.id, when)
+            _work(session, principal, rnd, ticket.id, when, now)
     if recorded and rnd.random() < 0.01:
         first = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                 .order_by(TicketEvent.recorded_at)).first()
@@ -234,6 +243,45 @@ def _ticket(session: Session, principal: Principal, rnd: random.Random, contract
                                      agency_id=contract.agency_id, kind="user")
         tickets.rate(session, agency_principal, ticket.id, RatingIn(
             score=score, comment=None if score >= 4 else "Took longer than we needed"))
+    if not unit_down:
+        return None
+    restored = next((when for kind, when, _ in recorded if kind in ("restored", "resolved")), None)
+    return demo_telemetry.Outage(unit_id=unit.id, reported_at=reported, restored_at=restored)
+
+
+IN_FLIGHT: list[tuple[str, int, list[tuple[str, int]]]] = [
+    # (priority, reported minutes ago, [(event, minutes after the report)]): the work on engineers' desks now
+    ("P1", 26, []),                                          # response clock about to run out
+    ("P1", 95, [("acknowledged", 9)]),                       # waiting for an engineer on site
+    ("P2", 200, []),                                         # nobody answered: breached
+    ("P2", 300, [("acknowledged", 20), ("on_site", 150)]),   # on site, repair under way
+    ("P3", 50, [("acknowledged", 15)]),
+    ("P3", 2900, [("acknowledged", 30), ("paused", 90)]),    # on hold, waiting for parts
+    ("P4", 12, []),
+    ("P2", 1500, [("acknowledged", 40), ("on_site", 400), ("restored", 600)]),  # restored, not yet resolved
+]
+
+
+def _in_flight(session: Session, principal: Principal, rnd: random.Random, units: list[tuple[Contract, Unit]],
+               now: datetime) -> int:
+    """Open tickets at the moment the demo is loaded, so "My work" and the at-risk list have something
+    on them: some fresh, one about to breach, one breached, one paused, one restored awaiting resolve."""
+    made = 0
+    for i, (priority, ago, steps) in enumerate(IN_FLIGHT):
+        contract, unit = units[(i * 37) % len(units)]
+        if any(kind == "paused" for kind, _ in steps) and not contract.pause_allowed:
+            contract, unit = next((c, u) for c, u in units if c.pause_allowed)
+        reported = now - timedelta(minutes=ago)
+        if reported < unit.in_service_at:
+            continue
+        ticket = tickets.create_ticket(session, principal, TicketIn.model_validate({
+            "unit_id": unit.id, "priority": priority, "summary": rnd.choice(ISSUES[priority]),
+            "reported_at": reported, "unit_down": priority == "P1", "reporter": "Operations desk"}))
+        for kind, after in steps:
+            _event(session, principal, ticket.id, kind, reported + timedelta(minutes=after),
+                   rnd.choice(PAUSE_REASONS[1:2]) if kind == "paused" else None)
+        made += 1
+    return made
 
 
 def _event(session: Session, principal: Principal, ticket_id: str, kind: str, when: datetime,
@@ -241,9 +289,12 @@ def _event(session: Session, principal: Principal, ticket_id: str, kind: str, wh
     tickets.add_event(session, principal, ticket_id, EventIn(type=kind, occurred_at=when, reason=reason))  # type: ignore[arg-type]
 
 
-def _work(session: Session, principal: Principal, rnd: random.Random, ticket_id: str, start: datetime) -> None:
+def _work(session: Session, principal: Principal, rnd: random.Random, ticket_id: str, start: datetime,
+          now: datetime) -> None:
+    """A work log from arrival on site; a visit still under way at ``now`` is logged up to now."""
+    end = min(start + timedelta(minutes=rnd.randint(30, 240)), now - timedelta(minutes=1))
     parts = [{"part_number": rnd.choice(PARTS), "quantity": rnd.randint(1, 2)}] if rnd.random() < 0.5 else []
     tickets.add_work_log(session, principal, ticket_id, WorkLogIn.model_validate({
-        "started_at": start.isoformat(), "ended_at": (start + timedelta(minutes=rnd.randint(30, 240))).isoformat(),
+        "started_at": start.isoformat(), "ended_at": end.isoformat(),
         "engineer": rnd.choice(ENGINEERS), "activity": rnd.choice(["diagnosis", "repair", "repair", "test"]),
         "notes": "Replaced worn components and ran a functional test.", "parts": parts}))

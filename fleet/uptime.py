@@ -24,15 +24,17 @@ Status events (:func:`ingest`) arrive in batches of up to 10,000 and are the hot
 Availability (:func:`contract_availability`, :func:`unit_availability`) follows DESIGN.md
 "Availability" with the pure arithmetic in :mod:`slas.availability`. The record is read as it
 stood at ``as_of`` (``recorded_at <= as_of`` for status events, tickets and their events, and
-maintenance windows; a window cancelled by ``as_of`` is ignored) and the clocks at ``at`` (the
+maintenance windows; a window cancelled by ``as_of`` is ignored; only units registered by then,
+``created_at <= as_of``, are counted) and the clocks at ``at`` (the
 period ends at ``min(to, at)``). Raw events are never loaded as ORM objects: one core query per
 contract returns ``(unit_id, occurred_at, state)`` tuples, in the period only, already reduced to
-state *changes* by a ``lag()`` window (a repeated state is no transition, so the figures are the
-same); the state each unit was in at the period start comes from a correlated ``ORDER BY
-occurred_at DESC LIMIT 1`` probe of the ``(unit_id, occurred_at)`` index. On PostgreSQL the changes
-are streamed and each unit is computed by :func:`slas.availability.unit_availability` as soon as
-its rows are in (:func:`iter_facts`), while the server goes on producing. docs/SCALING.md has the
-measurements and the covering index that takes the sort out of the query.
+state *changes* (a repeated state is no transition, so the figures are the same): on PostgreSQL
+by a recursive skip from change to change along the covering ``(unit_id, occurred_at, id)``
+index (:func:`_pg_changes`, streamed batch after batch), on SQLite by a ``lag()`` window. The
+state each unit was in at the period start comes from a correlated ``ORDER BY occurred_at DESC
+LIMIT 1`` probe of the same index. Each unit's timelines are built once and the period and its
+months are sliced from them (:func:`slas.availability.unit_availability_series`), as soon as its
+changes are in (:func:`iter_facts`). docs/SCALING.md has the measurements.
 
 Ticket downtime: a ticket with ``unit_down`` recorded by ``as_of`` keeps its unit down from
 ``reported_at`` to its first ``restored`` (else ``resolved``) on the ticket's effective timeline as
@@ -45,7 +47,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,12 +90,13 @@ from fleet.tickets import FUTURE_TOLERANCE, facts_by_ticket
 from slas.availability import (
     StatusChange,
     UnitAvailability,
+    UnitState,
     fleet_availability,
     local_month_label,
     months_between,
     state_timeline,
 )
-from slas.availability import unit_availability as unit_figures
+from slas.availability import unit_availability_series as unit_series
 
 _EVENTS = cast(Table, StatusEvent.__table__)
 _PG_INSERT = (  # driver SQL: %b sends each column as one binary array (no per-element quoting)
@@ -259,14 +261,16 @@ def list_windows(session: Session, principal: Principal, *, limit: int, cursor: 
 
 
 def cancel_window(session: Session, principal: Principal, window_id: str, data: CancelIn) -> MaintenanceWindow:
-    """Cancel a window: the row stays (``cancelled_at`` set, the reason in the audit entry), so
-    figures as of an earlier instant still exclude it."""
+    """Cancel a window: the row stays (``cancelled_at``, ``cancelled_by`` and ``cancel_reason``
+    set, the change in the audit entry), so figures as of an earlier instant still exclude it."""
     principal.require("maintenance.write")
     window = get_scoped(session, MaintenanceWindow, window_id, principal, what="maintenance window")
     if window.cancelled_at is not None:
         raise Conflict(f"maintenance window {window.id} was already cancelled", code="already_cancelled")
     before = audit.snapshot(window)
     window.cancelled_at = utcnow()
+    window.cancelled_by = principal.actor
+    window.cancel_reason = data.reason
     session.flush()
     audit.record(session, principal, action="maintenance_window.cancel", entity_type="maintenance_window",
                  entity_id=window.id, agency_id=window.agency_id, reason=data.reason, before=before,
@@ -317,7 +321,7 @@ class UnitFacts:
     serial: str
     in_service_at: datetime
     state_before: str = "up"
-    changes: list[StatusChange] = field(default_factory=list)
+    changes: list[tuple[datetime, str]] = field(default_factory=list)  # (occurred_at, state) in time order
     ticket_down: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     windows: list[tuple[datetime, datetime]] = field(default_factory=list)
 
@@ -333,19 +337,21 @@ def iter_facts(session: Session, contract: Contract, p: Period, *, unit_id: str 
     the caller computes while the database is still producing (units without changes come last).
     Do not use the session until the iterator is exhausted."""
     unit_filter = Unit.id == unit_id if unit_id is not None else Unit.contract_id == contract.id
+    registered = Unit.created_at <= p.as_of  # a unit registered after as_of is not on that record
     prior = (select(_EVENTS.c.state)
              .where(_EVENTS.c.unit_id == Unit.id, _EVENTS.c.occurred_at < p.start, _EVENTS.c.recorded_at <= p.as_of)
              .order_by(_EVENTS.c.occurred_at.desc(), _EVENTS.c.id.desc()).limit(1)
              .correlate(Unit).scalar_subquery())
     facts: dict[str, UnitFacts] = {}
     for uid, serial, in_service_at, state in session.execute(
-            select(Unit.id, Unit.serial, Unit.in_service_at, prior).where(unit_filter, Unit.in_service_at < p.end)):
+            select(Unit.id, Unit.serial, Unit.in_service_at, prior).where(unit_filter, registered,
+                                                                         Unit.in_service_at < p.end)):
         facts[uid] = UnitFacts(uid, serial, in_service_at, state or "up")
     if facts and not p.empty:
         _load_ticket_down(session, facts, contract, p, unit_id=unit_id)
         _load_windows(session, facts, contract, p)
         seen = set()
-        for uid, changes in _stream_changes(session, list(facts), p, fleet=unit_id is None):
+        for uid, changes in _stream_changes(session, list(facts), p):
             facts[uid].changes = changes
             seen.add(uid)
             yield facts[uid]
@@ -354,55 +360,88 @@ def iter_facts(session: Session, contract: Contract, p: Period, *, unit_id: str 
 
 
 def _changes_query(session: Session, unit_ids: list[str], p: Period) -> Select[Any]:
-    """The period's state changes of these units, ordered by unit, time and storage order.
+    """SQLite: the period's state changes of these units, ordered by unit, time and storage order.
 
     ``lag()`` drops repeated states in the database (a repeated state is no transition, so the
     figures are the same); ``ROWS`` framing spares the window the peer-group bookkeeping a
-    ``RANGE`` frame does. PostgreSQL: units are grouped by ``unit_id COLLATE "C"`` (byte order:
-    sorting on the database's default collation costs about three times more, and the covering
-    index proposed in docs/SCALING.md is in that order, so the sort disappears) and the contract's
-    units are one array parameter.
+    ``RANGE`` frame does. (PostgreSQL runs :func:`_pg_changes` instead.)
     """
     ev = _EVENTS.c
-    postgres = session.get_bind().dialect.name == "postgresql"
-    unit_key = ev.unit_id.collate("C") if postgres else ev.unit_id
-    if len(unit_ids) == 1:
-        units = ev.unit_id == unit_ids[0]
-    elif postgres:
-        units = ev.unit_id == any_(bindparam("unit_ids", unit_ids, type_=ARRAY(String)))
-    else:
-        units = ev.unit_id.in_(unit_ids)
-    prev = func.lag(ev.state).over(partition_by=unit_key, order_by=(ev.occurred_at, ev.id), rows=(None, 0))
+    units = ev.unit_id == unit_ids[0] if len(unit_ids) == 1 else ev.unit_id.in_(unit_ids)
+    prev = func.lag(ev.state).over(partition_by=ev.unit_id, order_by=(ev.occurred_at, ev.id), rows=(None, 0))
     lagged = (select(ev.unit_id, ev.occurred_at, ev.state, ev.id, prev.label("prev"))
               .where(units, ev.occurred_at >= p.start, ev.occurred_at < p.end, ev.recorded_at <= p.as_of)
               .subquery())
     return (select(lagged.c.unit_id, lagged.c.occurred_at, lagged.c.state)
             .where(or_(lagged.c.prev.is_(None), lagged.c.prev != lagged.c.state))
-            .order_by(lagged.c.unit_id.collate("C") if postgres else lagged.c.unit_id, lagged.c.occurred_at,
-                      lagged.c.id))
+            .order_by(lagged.c.unit_id, lagged.c.occurred_at, lagged.c.id))
 
 
-def _stream_changes(session: Session, unit_ids: list[str], p: Period, *,
-                    fleet: bool) -> Iterator[tuple[str, list[StatusChange]]]:
-    """``(unit_id, changes)`` per unit that has changes in the period, unit after unit.
+#: PostgreSQL: the same changes, found by jumping from change to change instead of a ``lag()``
+#: over every event. Per unit: its first event in the period, then, recursively, the first later
+#: event (in ``(occurred_at, id)`` order) whose state differs from the current one: every event
+#: in between repeats the current state, so these are exactly the rows ``lag()`` keeps. Each step
+#: is one descent of the covering ``(unit_id, occurred_at, id) INCLUDE (state, recorded_at)``
+#: index whose scan skips the repeats inside the index (no heap, no window, no sort of the events;
+#: ``lag()`` costs PostgreSQL 15 ≈ 2 µs an event). The units of one batch advance together (one
+#: recursion level per change), so a unit's rows come out in time order, and a unit with no next
+#: change emits one closing row with a null ``occurred_at``: it is complete.
+_PG_BATCH = """
+{name}(unit_id, occurred_at, id, state) AS (
+    SELECT first.* FROM unnest(%({units})s::varchar[]) AS u(unit_id) CROSS JOIN LATERAL (
+        SELECT e.unit_id, e.occurred_at, e.id, e.state FROM status_events e
+        WHERE e.unit_id = u.unit_id AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+          AND e.recorded_at <= %(as_of)s
+        ORDER BY e.occurred_at, e.id LIMIT 1) AS first
+  UNION ALL
+    SELECT c.unit_id, next.occurred_at, next.id, next.state FROM {name} c LEFT JOIN LATERAL (
+        SELECT e.occurred_at, e.id, e.state FROM status_events e
+        WHERE e.unit_id = c.unit_id AND (e.occurred_at, e.id) > (c.occurred_at, c.id) AND e.occurred_at < %(end)s
+          AND e.state <> c.state AND e.recorded_at <= %(as_of)s
+        ORDER BY e.occurred_at, e.id LIMIT 1) AS next ON true
+    WHERE c.id IS NOT NULL
+)"""
 
-    PostgreSQL, whole fleet: the rows are streamed in libpq chunked mode on the session's own
-    connection (same transaction), so the server keeps producing while Python computes the units
-    already received (a server-side cursor would idle the server between fetches)."""
-    stmt = _changes_query(session, unit_ids, p)
-    if not (fleet and session.get_bind().dialect.name == "postgresql"):
+
+Change = tuple[datetime, str]  # (occurred_at, state)
+
+
+def _pg_changes(batches: int) -> str:
+    """The batches one after another in one statement (``UNION ALL`` runs them in order), so the
+    server computes the next batch while the client computes the units of the one it streamed."""
+    ctes = ",".join(_PG_BATCH.format(name=f"batch{k}", units=f"units{k}") for k in range(batches))
+    body = " UNION ALL ".join(f"SELECT unit_id, occurred_at, state FROM batch{k}" for k in range(batches))
+    return f"WITH RECURSIVE {ctes}\n{body}"
+
+
+def _stream_changes(session: Session, unit_ids: list[str], p: Period) -> Iterator[tuple[str, list[Change]]]:
+    """``(unit_id, [(occurred_at, state)])`` per unit that has changes in the period, each as soon
+    as it is complete. PostgreSQL: :func:`_pg_changes` over :data:`_BATCHES` batches of units,
+    streamed in libpq chunks on the session's own connection (same transaction), rows as plain
+    tuples straight from the driver."""
+    if session.get_bind().dialect.name != "postgresql":
+        stmt = _changes_query(session, unit_ids, p)
         rows: Iterable[Any] = session.connection().execute(stmt.execution_options(yield_per=10_000))
         for uid, group in groupby(rows, key=itemgetter(0)):
-            yield uid, [StatusChange(occurred_at=t, state=s) for _, t, s in group]
+            yield uid, [(t, s) for _, t, s in group]
         return
-    connection = session.connection()
-    compiled = stmt.compile(dialect=connection.dialect)
-    driver = connection.connection.driver_connection
-    with _bulk_read(session), driver.cursor() as cursor:  # type: ignore[union-attr]
-        chunked = {"size": 2_000} if psycopg.pq.version() >= 170_000 else {}
-        stream = cursor.stream(str(compiled), compiled.construct_params(), **chunked)
-        for uid, group in groupby(stream, key=itemgetter(0)):
-            yield uid, [StatusChange(occurred_at=t, state=s) for _, t, s in group]
+    driver = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
+    size = -(-len(unit_ids) // _BATCHES)
+    batches = [unit_ids[i:i + size] for i in range(0, len(unit_ids), size)]
+    params: dict[str, Any] = {"start": p.start, "end": p.end, "as_of": p.as_of}
+    params.update({f"units{k}": batch for k, batch in enumerate(batches)})
+    pending: dict[str, list[Change]] = {}
+    with _bulk_read(session), driver.cursor() as cursor:
+        chunk = 2_000 if psycopg.pq.version() >= 170_000 else 1  # rows per libpq result (chunked mode: libpq 17)
+        for uid, t, s in cursor.stream(_pg_changes(len(batches)), params, size=chunk):
+            if t is None:  # the unit's closing row
+                yield uid, pending.pop(uid)
+            else:
+                pending.setdefault(uid, []).append((t, s))
+
+
+#: Units per contract are read in this many batches (see :func:`_pg_changes`).
+_BATCHES = 4
 
 
 _BULK_READ = {"jit": "off", "work_mem": "'128MB'"}
@@ -410,9 +449,8 @@ _BULK_READ = {"jit": "off", "work_mem": "'128MB'"}
 
 @contextmanager
 def _bulk_read(session: Session) -> Iterator[None]:
-    """PostgreSQL settings for reading a whole fleet's events in one query (this query only):
-    compiling it with JIT costs more than it saves, and a sort (absent with the covering index of
-    docs/SCALING.md) should stay in memory."""
+    """PostgreSQL settings for reading a whole fleet's changes (these queries only): compiling
+    them with JIT costs more than it saves, and the final sort of the changes stays in memory."""
     for name, value in _BULK_READ.items():
         session.execute(text(f"SET LOCAL {name} = {value}"))
     try:
@@ -455,35 +493,25 @@ def _load_windows(session: Session, facts: dict[str, UnitFacts], contract: Contr
             target.windows.append((starts_at, ends_at))
 
 
-def figures(u: UnitFacts, start: datetime, end: datetime, *, exclude: bool,
-            times: Sequence[datetime] | None = None) -> UnitAvailability:
-    """One unit over ``[start, end)``: each call gets only the changes, ticket spans and windows
-    that matter there (``times``: the changes' instants, when the caller slices many spans)."""
-    if times is None:
-        times = [c.occurred_at for c in u.changes]
-    i, j = bisect_left(times, start), bisect_left(times, end)
-    before = u.changes[i - 1].state if i else u.state_before
-    return unit_figures(start=start, end=end, in_service_at=u.in_service_at, changes=u.changes[i:j],
-                        ticket_down=[d for d in u.ticket_down if d[0] < end and (d[1] is None or d[1] > start)],
-                        maintenance_windows=[w for w in u.windows if w[0] < end and w[1] > start],
-                        exclude_maintenance=exclude, state_before_first_change=before)
-
-
 def _series(units: Iterable[UnitFacts], p: Period, *,
             exclude: bool) -> tuple[list[tuple[UnitFacts, UnitAvailability]], list[MonthOut]]:
-    """Each unit's figures for the whole period (ordered by serial) and the fleet's monthly series.
-    Units are computed as they arrive (see :func:`iter_facts`)."""
+    """Each unit's figures for the whole period (ordered by serial) and the fleet's monthly series:
+    one :func:`slas.availability.unit_availability_series` per unit (its timelines built once, the
+    period and each month sliced from them), computed as the units arrive (:func:`iter_facts`)."""
     if p.empty:
         return sorted(((u, fleet_availability([])) for u in units), key=lambda pair: pair[0].serial), []
     months = months_between(p.start, p.end, p.timezone)
+    spans = [(p.start, p.end), *months]
     per_month: list[list[UnitAvailability]] = [[] for _ in months]
     whole: list[tuple[UnitFacts, UnitAvailability]] = []
     for u in units:
-        times = [c.occurred_at for c in u.changes]
-        whole.append((u, figures(u, p.start, p.end, exclude=exclude, times=times)))
-        for k, (ms, me) in enumerate(months):
+        period_figures, *monthly_figures = unit_series(
+            spans=spans, in_service_at=u.in_service_at, changes=u.changes, ticket_down=u.ticket_down,
+            maintenance_windows=u.windows, exclude_maintenance=exclude, state_before_first_change=u.state_before)
+        whole.append((u, period_figures))
+        for k, (_, me) in enumerate(months):
             if me > u.in_service_at:
-                per_month[k].append(figures(u, ms, me, exclude=exclude, times=times))
+                per_month[k].append(monthly_figures[k])
     monthly = []
     for (ms, _), figs in zip(months, per_month, strict=True):
         f = fleet_availability(figs)
@@ -577,7 +605,8 @@ def unit_timeline(session: Session, principal: Principal, unit_id: str, *, start
     intervals: list[IntervalOut] = []
     if facts and not p.empty:
         u = facts[0]
-        spans = state_timeline(start=p.start, end=p.end, changes=u.changes, ticket_down=u.ticket_down,
+        changes = [StatusChange(t, cast(UnitState, s)) for t, s in u.changes]
+        spans = state_timeline(start=p.start, end=p.end, changes=changes, ticket_down=u.ticket_down,
                                maintenance_windows=u.windows, in_service_at=u.in_service_at,
                                state_before_first_change=u.state_before)
         intervals = [IntervalOut(start=s, end=e, state=state) for s, e, state in spans]

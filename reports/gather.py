@@ -51,7 +51,7 @@ from typing import Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from fleet import audit, registry, sla_service, timeline, uptime
@@ -481,7 +481,8 @@ def _units(session: Session, where: Any) -> dict[str, _UnitRow]:
 def _uptime_sources(session: Session, contract: Contract, timezone: str, start: datetime, end: datetime,
                     moments: sla_service.Instants, known: Mapping[str, Sequence[timeline.Fact]],
                     unit_id: str | None = None) -> _Uptime:
-    unit_filter = Unit.contract_id == contract.id if unit_id is None else Unit.id == unit_id
+    unit_filter = and_(Unit.contract_id == contract.id if unit_id is None else Unit.id == unit_id,
+                       Unit.created_at <= moments.as_of)  # units registered by as_of, as fleet.uptime counts
     measured_end = min(end, moments.at)
     changes, prior = _status_sources(session, unit_filter, start, measured_end, moments.as_of)
     return _Uptime(
@@ -1116,6 +1117,8 @@ def gather_unit_history(session: Session, principal: Principal, *, unit_id: str,
     agency = session.get_one(Agency, contract.agency_id)
     calendar = session.get_one(Calendar, contract.calendar_id)
     moments = sla_service.instants(None, as_of)
+    if unit.created_at > moments.as_of:
+        raise NotFound(f"unit {unit.id} was not on record at as_of: nothing to report", code="unit_not_on_record")
     ctx = sla_service.ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = sla_service.period_bounds(ctx.calendar, start_date, end_date)
     availability = uptime.unit_availability(session, principal, unit.id, start_date=start_date, end_date=end_date,

@@ -14,6 +14,7 @@ from slas.availability import (
     months_between,
     state_timeline,
     unit_availability,
+    unit_availability_series,
 )
 from slas.calendars import (
     TWENTY_FOUR_SEVEN,
@@ -100,4 +101,5 @@ __all__ = [
     "state_timeline",
     "targets_in_force",
     "unit_availability",
+    "unit_availability_series",
 ]

@@ -33,6 +33,8 @@ Rules (DESIGN.md "Availability"):
   and failures, with the ratios recomputed from the sums.
 - Cost: one sort and a C-level grouping of the changes, then work per state
   transition and per ticket/window (bisection); never per minute.
+  :func:`unit_availability_series` builds the timelines once for a period and
+  its months (each month is then a few bisections).
 """
 
 from __future__ import annotations
@@ -42,18 +44,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from slas.errors import InvalidStatus
-from slas.intervals import DAWN, DUSK, ZERO, Interval, as_utc, clip, merge, subtract, total, union
+from slas.intervals import DAWN, DUSK, ZERO, Interval, as_utc, clip, covered, merge, subtract, total, union
 
 STATES = ("up", "down", "maintenance")
+_STATE_SET = frozenset(STATES)
 UnitState = Literal["up", "down", "maintenance"]
 _HOUR = timedelta(hours=1)
-_occurred = attrgetter("occurred_at")
-_state = attrgetter("state")
+_time = itemgetter(0)  # of an (occurred_at, state) change
+_held = itemgetter(1)
 _start = itemgetter(0)
 _end = itemgetter(1)
 
@@ -102,23 +105,23 @@ def _figures(period: timedelta, excluded: timedelta, downtime: timedelta, failur
     )
 
 
-def _telemetry(changes: Sequence[StatusChange], initial: str) -> tuple[list[Interval], list[Interval]]:
-    """Down and maintenance spans from status changes (unclipped, sorted, merged).
+def _telemetry(changes: Sequence[tuple[datetime, str]], initial: str) -> tuple[list[Interval], list[Interval]]:
+    """Down and maintenance spans from ``(occurred_at, state)`` changes (unclipped, sorted, merged).
 
     The initial state holds from the dawn of time, the last state to the end.
     Runs of changes to the same state are grouped in C (``itertools.groupby``),
     so the Python loop runs once per transition, not once per event.  Changes
     at the same instant are handed to :func:`_telemetry_with_ties`.
     """
-    ordered = sorted(changes, key=_occurred)
+    ordered = sorted(changes, key=_time)
     down: list[Interval] = []
     maintenance: list[Interval] = []
     spans_of = {"down": down.append, "maintenance": maintenance.append}
     state, since = initial, DAWN
-    for new, group in groupby(ordered, key=_state):
+    for new, group in groupby(ordered, key=_held):
         if new == state:
             continue
-        t = next(group).occurred_at
+        t = next(group)[0]
         if t == since:
             return _telemetry_with_ties(ordered, initial)
         add = spans_of.get(state)
@@ -131,16 +134,16 @@ def _telemetry(changes: Sequence[StatusChange], initial: str) -> tuple[list[Inte
     return down, maintenance
 
 
-def _telemetry_with_ties(ordered: list[StatusChange], initial: str) -> tuple[list[Interval], list[Interval]]:
+def _telemetry_with_ties(ordered: list[tuple[datetime, str]], initial: str) -> tuple[list[Interval], list[Interval]]:
     """As :func:`_telemetry`, when some changes share an instant: of those the last
     given wins; a state that lasted no time is dropped and the state before it
     resumes (so down → maintenance → down at one instant stays one outage)."""
     spans: list[tuple[datetime, datetime, str]] = []
     state, since = initial, DAWN
-    for new, group in groupby(ordered, key=_state):
+    for new, group in groupby(ordered, key=_held):
         if new == state:
             continue
-        t = next(group).occurred_at
+        t = next(group)[0]
         if t == since and spans:  # the current state lasted no time
             if spans[-1][2] == new:  # back to the state before it, which goes on
                 since = spans.pop()[0]
@@ -169,6 +172,17 @@ def _timelines(
     end: datetime,
 ) -> tuple[list[Interval], list[Interval]]:
     """Merged down and maintenance timelines (unclipped)."""
+    return _timelines_of_pairs([(c.occurred_at, c.state) for c in changes], ticket_down, maintenance_windows,
+                               state_before_first_change, end)
+
+
+def _timelines_of_pairs(
+    changes: Sequence[tuple[datetime, str]],
+    ticket_down: Sequence[tuple[datetime, datetime | None]],
+    maintenance_windows: Sequence[tuple[datetime, datetime]],
+    state_before_first_change: str,
+    end: datetime,
+) -> tuple[list[Interval], list[Interval]]:
     if state_before_first_change not in STATES:
         raise InvalidStatus(f"unknown unit state {state_before_first_change!r} (use up, down or maintenance)")
     down, maintenance = _telemetry(changes, state_before_first_change)
@@ -209,6 +223,53 @@ def unit_availability(
         downtime = total(union(down_in, maintenance_in)) if overlapping else total(down_in) + total(maintenance_in)
     failures = _failures(down, maintenance if overlapping and exclude_maintenance else [], lo, hi)
     return _figures(hi - lo, excluded, downtime, failures)
+
+
+def unit_availability_series(
+    *,
+    spans: Sequence[tuple[datetime, datetime]],
+    in_service_at: datetime,
+    changes: Sequence[tuple[datetime, str]],
+    ticket_down: Sequence[tuple[datetime, datetime | None]],
+    maintenance_windows: Sequence[tuple[datetime, datetime]],
+    exclude_maintenance: bool,
+    state_before_first_change: str = "up",
+) -> list[UnitAvailability]:
+    """One unit's availability over each of ``spans`` (a period and its months, say): for each
+    span exactly what :func:`unit_availability` gives with the same inputs, but the merged
+    timelines are built once and each span is a few bisections into them.
+
+    ``changes`` are ``(occurred_at, state)`` pairs (the module rules; no
+    :class:`StatusChange` per event needed); an open ticket runs to the latest span end.
+    """
+    if not spans:
+        return []
+    known = {state for _, state in changes}
+    if not known <= _STATE_SET:
+        raise InvalidStatus(f"unknown unit state {min(known - _STATE_SET)!r} (use up, down or maintenance)")
+    if not all(t.tzinfo is UTC for t, _ in changes):
+        changes = [(as_utc(t, "occurred_at"), state) for t, state in changes]
+    bounds = [(as_utc(s, "start"), as_utc(e, "end")) for s, e in spans]
+    service = as_utc(in_service_at, "in_service_at")
+    down, maintenance = _timelines_of_pairs(changes, ticket_down, maintenance_windows, state_before_first_change,
+                                            max(e for _, e in bounds))
+    overlapping = bool(ticket_down or maintenance_windows)  # as in unit_availability
+    if exclude_maintenance:
+        excluded = maintenance
+        charged = subtract(down, maintenance) if overlapping else down
+    else:
+        excluded = []
+        charged = union(down, maintenance)
+    holes = maintenance if overlapping and exclude_maintenance else []
+    out = []
+    for start, hi in bounds:
+        lo = max(start, service)
+        if hi <= lo:
+            out.append(_figures(ZERO, ZERO, ZERO, 0))
+            continue
+        out.append(_figures(hi - lo, covered(excluded, lo, hi), covered(charged, lo, hi),
+                            _failures(down, holes, lo, hi)))
+    return out
 
 
 def _failures(down: list[Interval], excluded: list[Interval], lo: datetime, hi: datetime) -> int:

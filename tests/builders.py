@@ -64,11 +64,18 @@ def make_contract(session: Session, *, agency: Agency | None = None, calendar: C
 
 
 def make_unit(session: Session, *, contract: Contract | None = None, serial: str | None = None,
-              in_service_at: datetime = datetime(2025, 6, 1, tzinfo=UTC), model: str = "Crawler X2") -> Unit:
+              in_service_at: datetime = datetime(2025, 6, 1, tzinfo=UTC), model: str = "Crawler X2",
+              registered_at: datetime | None = None) -> Unit:
+    """A unit, registered now unless ``registered_at`` says when (its ``created_at``: figures as
+    of an earlier instant leave out units registered after it)."""
     contract = contract or make_contract(session)
-    return registry.create_unit(session, SYSTEM, UnitIn(
+    unit = registry.create_unit(session, SYSTEM, UnitIn(
         contract_id=contract.id, serial=serial or f"SN-{next(_seq):06d}", model=model, site="Pier 4",
         in_service_at=in_service_at))
+    if registered_at is not None:
+        unit.created_at = registered_at
+        session.flush()
+    return unit
 
 
 def make_key(session: Session, role: str, *, agency: Agency | None = None, name: str = "test key") -> str:

@@ -9,25 +9,34 @@ from fleet.db import Base, UTCDateTime, utcnow
 from fleet.models._common import IdMixin
 
 
+def _bytewise(length: int) -> String:
+    """A string compared byte by byte on PostgreSQL (``COLLATE "C"``); SQLite's default already is."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class StatusEvent(Base):
     """A telemetry state change of a unit. ``event_id`` is the sender's, unique per unit, so a
     retried batch is counted as duplicates and never stored twice.
 
-    Sized for billions of rows: a bigint key, and the ``(unit_id, occurred_at)`` index that every
-    availability query walks. On PostgreSQL the table is the one to partition by month of
-    ``occurred_at`` (README, "Scaling").
+    Sized for billions of rows: a bigint key, and the ``(unit_id, occurred_at, id)`` index that
+    every availability query walks, in the order it reads. On PostgreSQL the index covers
+    ``state`` and ``recorded_at`` too (an index-only scan, no heap visit per row) and ``unit_id``
+    and ``event_id`` are in byte order (``COLLATE "C"``), so grouping by unit needs no ``strcoll``
+    and plain ``unit_id = …`` lookups use the same index (docs/SCALING.md). It is the table to
+    partition by month of ``occurred_at`` when it outgrows one (docs/SCALING.md).
     """
 
     __tablename__ = "status_events"
     __table_args__ = (
         UniqueConstraint("unit_id", "event_id"),
-        Index("ix_status_events_unit_occurred", "unit_id", "occurred_at"),
+        Index("ix_status_events_unit_occurred", "unit_id", "occurred_at", "id",
+              postgresql_include=["state", "recorded_at"]),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     agency_id: Mapped[str] = mapped_column(String(36), index=True)
-    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
-    event_id: Mapped[str] = mapped_column(String(100))
+    unit_id: Mapped[str] = mapped_column(_bytewise(36), ForeignKey("units.id"))
+    event_id: Mapped[str] = mapped_column(_bytewise(100))
     state: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -48,3 +57,5 @@ class MaintenanceWindow(IdMixin, Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(120))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)

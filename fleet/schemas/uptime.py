@@ -175,6 +175,8 @@ class MaintenanceWindowOut(BaseModel):
     recorded_at: datetime
     created_by: str
     cancelled_at: datetime | None
+    cancelled_by: str | None = Field(description="who cancelled the window (null while it stands)")
+    cancel_reason: str | None = Field(description="why it was cancelled (null while it stands)")
 
 
 # --- availability -----------------------------------------------------------------------------

@@ -185,7 +185,7 @@ def test_unit_down_tickets_merge_with_telemetry_downtime(client, session, mgr):
 
 def test_ticket_downtime_follows_the_ticket_as_it_stood_at_as_of(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     ticket = make_ticket(session, unit=unit, reported_at=t(10, 10), unit_down=True)
     ticket.recorded_at = t(10, 10, 5)
     restored = add_event(session, ticket, "restored", t(10, 12))
@@ -210,7 +210,7 @@ def test_ticket_downtime_follows_the_ticket_as_it_stood_at_as_of(client, session
 # --- as_of and at -------------------------------------------------------------------------------
 def test_as_of_leaves_out_status_events_recorded_later(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     add_status(session, unit, t(10, 10), "down", recorded_at=t(10, 10, 1))
     add_status(session, unit, t(10, 16), "up", recorded_at=t(5, month=4))
     then = availability(client, mgr, contract.id, as_of=z(t(1, month=4)))
@@ -228,9 +228,32 @@ def test_at_ends_the_period_and_ignores_later_events(client, session, mgr):
     assert (body["period_minutes"], body["downtime_minutes"], body["failures"]) == ((9 * 24 + 12) * 60, 120, 1)
 
 
+def test_a_unit_registered_after_as_of_is_not_counted_as_of_then(client, session, mgr):
+    contract = contract_with(session)
+    old = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
+    new = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=t(5, month=4))
+    # both units' telemetry is on record by as_of: only the registration time tells them apart
+    for unit, when, state in [(old, t(10, 10), "down"), (old, t(10, 16), "up"), (new, t(20, 10), "down"),
+                              (new, t(20, 12), "up")]:
+        add_status(session, unit, when, state, recorded_at=when)
+    then = availability(client, mgr, contract.id, as_of=z(t(1, month=4)))
+    assert [u["unit_id"] for u in then["units"]] == [old.id]
+    assert (then["period_minutes"], then["downtime_minutes"], then["failures"]) == (MARCH, 360, 1)
+    assert then["monthly"][0]["period_minutes"] == MARCH and then["monthly"][0]["downtime_minutes"] == 360
+    now = availability(client, mgr, contract.id)  # as of now both are on record
+    assert {u["unit_id"] for u in now["units"]} == {old.id, new.id}
+    assert (now["period_minutes"], now["downtime_minutes"], now["failures"]) == (2 * MARCH, 360 + 120, 2)
+    query = "from=2026-03-01&to=2026-04-01&as_of=2026-04-01T00:00:00Z"
+    unit_then = client.get(f"/api/v1/units/{new.id}/availability?{query}", headers=mgr).json()
+    assert (unit_then["period_minutes"], unit_then["availability_percent"], unit_then["failures"]) == (0, None, 0)
+    assert client.get(f"/api/v1/units/{new.id}/timeline?{query}", headers=mgr).json()["intervals"] == []
+    unit_now = client.get(f"/api/v1/units/{new.id}/availability?from=2026-03-01&to=2026-04-01", headers=mgr).json()
+    assert (unit_now["period_minutes"], unit_now["downtime_minutes"]) == (MARCH, 120)
+
+
 def test_a_cancelled_window_is_excluded_only_as_of_before_its_cancellation(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     window = make_window(session, contract=contract, unit=unit, starts_at=t(5, 8), ends_at=t(5, 12))
     window.recorded_at = t(1)
     window.cancelled_at = t(2, month=4)
@@ -316,7 +339,7 @@ def test_a_units_availability_is_judged_against_its_contract(client, session, mg
 
 def test_a_units_timeline_tiles_the_period_with_merged_states_as_of_an_instant(client, session, mgr):
     contract = contract_with(session)
-    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1, registered_at=JAN_1)
     for when, state in [(t(10, 10), "down"), (t(10, 16), "up")]:
         add_status(session, unit, when, state, recorded_at=when)
     add_status(session, unit, t(11, 10), "down", recorded_at=t(5, month=4))

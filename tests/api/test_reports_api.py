@@ -249,6 +249,40 @@ def test_same_parameters_and_as_of_give_the_same_report_and_regenerate_the_same_
     assert later.json()["data_sha256"] != body["data_sha256"]
 
 
+def test_a_unit_registered_after_as_of_changes_nothing_in_a_report_as_of_then(client, db, world: World) -> None:
+    from reports import gather
+    from reports.data import data_sha256
+
+    h = world.manager
+    first = issue(client, h, kind="contract_review", contract_id=world.contract_a.id, as_of=world.as_of).json()
+    with db.transaction() as s:  # registered now, after as_of, with telemetry dated in the period
+        late = make_unit(s, contract=s.get_one(Contract, world.contract_a.id), serial="RPT-A-0003",
+                         in_service_at=datetime(2026, 1, 1, tzinfo=UTC))
+        add_statuses(s, late, [(t(15, 8), "down"), (t(15, 20), "up")])
+        late_id = late.id
+    request = gather.ReportRequest(kind="contract_review", start_date=date(2026, 3, 1), end_date=date(2026, 4, 1),
+                                   contract_id=world.contract_a.id, as_of=datetime.fromisoformat(world.as_of))
+    with db.transaction(write=False) as s:
+        data = gather.gather(s, SYSTEM, gather.resolve(s, SYSTEM, request))
+        now = gather.gather_contract_review(s, SYSTEM, contract_id=world.contract_a.id, start_date=date(2026, 3, 1),
+                                            end_date=date(2026, 4, 1), as_of=None)
+    assert data_sha256(data) == first["data_sha256"]
+    assert [u.serial for u in data.units] == ["RPT-A-0001", "RPT-A-0002"]
+    assert [u.serial for u in now.units] == ["RPT-A-0001", "RPT-A-0002", "RPT-A-0003"]
+    assert now.availability.downtime_minutes == data.availability.downtime_minutes + 720
+    api_then = client.get(f"/api/v1/contracts/{world.contract_a.id}/availability?from=2026-03-01&to=2026-04-01"
+                          f"&as_of={world.as_of}", headers=h).json()
+    assert late_id not in {u["unit_id"] for u in api_then["units"]}
+    again = issue(client, h, kind="contract_review", contract_id=world.contract_a.id, as_of=world.as_of)
+    assert again.status_code == 200 and again.json()["data_sha256"] == first["data_sha256"]
+
+
+def test_a_unit_history_as_of_before_the_unit_was_registered_is_not_found(client, session, world: World) -> None:
+    late = make_unit(session, contract=world.contract_a, serial="RPT-A-0004")
+    r = issue(client, world.manager, kind="unit_history", unit_id=late.id, as_of=world.as_of)
+    assert_error(r, 404, "unit_not_on_record")
+
+
 def test_track_record_and_unit_history_are_issued_with_their_figures(client, world: World) -> None:
     h = world.manager
     unit = issue(client, h, kind="unit_history", unit_id=world.unit_a1.id, as_of=world.as_of)

@@ -265,6 +265,7 @@ def test_a_manager_schedules_a_window_for_a_unit_or_a_whole_contract(client, ses
     body = r.json()
     assert body["unit_id"] == unit.id and body["ends_at"] == "2026-03-05T17:00:00Z"
     assert body["cancelled_at"] is None and body["created_by"].startswith("key:")
+    assert body["cancelled_by"] is None and body["cancel_reason"] is None
     whole = client.post("/api/v1/maintenance-windows", headers=mgr, json=window_body(unit.contract_id))
     assert whole.status_code == 201 and whole.json()["unit_id"] is None
     assert session.scalar(select(func.count()).select_from(AuditEntry)
@@ -319,11 +320,26 @@ def test_cancelling_a_window_keeps_the_row_and_a_second_cancel_is_a_conflict(cli
     assert r.json()["cancelled_at"] is not None and r.json()["starts_at"] == created["starts_at"]
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "maintenance_window.cancel")).one()
     assert entry.reason == "vendor crew unavailable"
+    assert entry.before["cancel_reason"] is None and entry.after["cancel_reason"] == "vendor crew unavailable"
     before = counts(session)
     again = client.post(f"/api/v1/maintenance-windows/{created['id']}/cancel", headers=mgr, json={"reason": "again"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_cancelled"
     assert counts(session) == before
     assert client.get(f"/api/v1/maintenance-windows/{created['id']}", headers=mgr).json()["cancelled_at"]
+
+
+def test_a_cancelled_window_shows_who_cancelled_it_and_why(client, session, mgr, unit):
+    created = client.post("/api/v1/maintenance-windows", headers=mgr, json=window_body(unit.contract_id)).json()
+    client.post(f"/api/v1/maintenance-windows/{created['id']}/cancel", headers=mgr,
+                json={"reason": "parts did not arrive"})
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "maintenance_window.cancel")).one()
+    shown = client.get(f"/api/v1/maintenance-windows/{created['id']}", headers=mgr).json()
+    assert shown["cancel_reason"] == "parts did not arrive"
+    assert shown["cancelled_by"] == entry.actor and shown["cancelled_by"].startswith("key:")
+    listed = client.get(f"/api/v1/maintenance-windows?contract_id={unit.contract_id}", headers=mgr).json()["items"]
+    assert [(w["cancelled_by"], w["cancel_reason"]) for w in listed] == [(entry.actor, "parts did not arrive")]
+    kept = session.get(MaintenanceWindow, created["id"])
+    assert (kept.cancelled_by, kept.cancel_reason) == (entry.actor, "parts did not arrive")
 
 
 def test_engineers_may_not_schedule_or_cancel_windows(client, session, mgr, unit):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from slas import (
     months_between,
     state_timeline,
     unit_availability,
+    unit_availability_series,
 )
 
 H = timedelta(hours=1)
@@ -286,6 +288,50 @@ def test_unit_availability_matches_the_minute_grid(
         ticket_down=[(minute(r), None if e is None else minute(e)) for r, e in tickets[::-1]],
         maintenance_windows=[(minute(s), minute(e)) for s, e in windows[::-1]], exclude_maintenance=exclude)
     assert again == got
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(moments, st.sampled_from(["up", "down", "maintenance"])), max_size=12),
+    st.lists(st.tuples(moments, st.one_of(st.none(), moments)), max_size=3),
+    st.lists(st.tuples(moments, moments), max_size=3),
+    st.booleans(),
+    st.integers(0, 20),
+    st.lists(moments, min_size=1, max_size=4),
+    st.sampled_from(["up", "down", "maintenance"]),
+)
+def test_the_series_gives_each_span_what_unit_availability_gives_for_it(
+    changes: list[tuple[int, str]], tickets: list[tuple[int, int | None]], windows: list[tuple[int, int]],
+    exclude: bool, in_service: int, cuts: list[int], before: str,
+) -> None:
+    # a period cut into adjacent spans (months, say), plus an empty span and the period itself
+    edges = sorted({P0, P1, *(min(max(c, P0), P1) for c in cuts)})
+    spans = [(minute(a), minute(b)) for a, b in itertools.pairwise(edges)]
+    spans += [(minute(P0), minute(P1)), (minute(P1), minute(P1))]
+    inputs = {"in_service_at": minute(in_service),
+              "ticket_down": [(minute(r), None if e is None else minute(e)) for r, e in tickets],
+              "maintenance_windows": [(minute(s), minute(e)) for s, e in windows],
+              "exclude_maintenance": exclude, "state_before_first_change": before}
+    got = unit_availability_series(spans=spans, changes=[(minute(t), s) for t, s in changes], **inputs)
+    one_by_one = [unit_availability(start=s, end=e, changes=[StatusChange(minute(t), s) for t, s in changes],  # type: ignore[arg-type]
+                                    **inputs) for s, e in spans]
+    assert got == one_by_one
+    parts = fleet_availability(got[:-2])
+    assert (parts.period, parts.excluded, parts.downtime, parts.failures) == (
+        got[-2].period, got[-2].excluded, got[-2].downtime, got[-2].failures)
+
+
+def test_the_series_refuses_unknown_states_and_naive_instants() -> None:
+    span = [(DAY_START, DAY_END)]
+    common = {"spans": span, "in_service_at": DAY_START, "ticket_down": [], "maintenance_windows": [],
+              "exclude_maintenance": True}
+    with pytest.raises(InvalidStatus, match="'broken'"):
+        unit_availability_series(changes=[(DAY_START, "broken")], **common)  # type: ignore[arg-type]
+    with pytest.raises(NaiveDatetime, match="occurred_at"):
+        unit_availability_series(changes=[(datetime(2026, 3, 1, 5), "down")], **common)  # type: ignore[arg-type]
+    ny = datetime(2026, 3, 1, 5, tzinfo=ZoneInfo("America/New_York"))
+    (f,) = unit_availability_series(changes=[(ny, "down")], **common)  # type: ignore[arg-type]
+    assert f.downtime == DAY_END - ny
 
 
 def test_a_thousand_units_with_two_thousand_events_each_is_fast() -> None:
