@@ -1,4 +1,4 @@
-"""The FastAPI application: ``/api/v1`` JSON API, ``/health``, later the web pages."""
+"""The FastAPI application: ``/api/v1`` JSON API, ``/health``, and the web pages (:mod:`api.web`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.middleware import RequestContext
 from api.ratelimit import limiter_for
 from api.routers import registry, reports, sla, system, tickets, uptime
@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(sla.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(uptime.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(reports.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    web.install(app, settings)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,
-                       max_upload_bytes=settings.max_upload_bytes, upload_paths=(f"{API_PREFIX}/reports/verify",),
-                       json_prefix=API_PREFIX)
+                       max_upload_bytes=settings.max_upload_bytes,
+                       upload_paths=(f"{API_PREFIX}/reports/verify", "/reports/verify"), json_prefix=API_PREFIX)
     return app

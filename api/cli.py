@@ -330,12 +330,15 @@ def demo(
                                   memory_mb=settings.report_memory_mb,
                                   done=lambda: bar.advance(task))
     with db.transaction() as s:
+        demo_world.add_web_users(s, SYSTEM)  # also for a demo database loaded before web users existed
         _, token = identity.create_key(s, SYSTEM, role="agency", name="demo agency key", agency_code="NAVFAC")
         _, admin = identity.create_key(s, SYSTEM, role="admin", name="demo admin key")
     base = f"http://{host}:{port}"
     typer.echo(f"""
 slatrack demo
-  API docs      {base}/docs
+  web pages     {base}/   sign in as:
+""" + "".join(f"    {user:<9} password {password:<14}{_demo_login_note(role, agency)}\n"
+              for user, password, role, agency in demo_world.WEB_USERS) + f"""  API docs      {base}/docs
   data dir      {settings.data_dir}
   admin key     {admin}
   agency key    {token}   (NAVFAC: sees only its own contracts)
@@ -349,6 +352,10 @@ try:
 """)
     if not no_serve:
         serve(host=host, port=port, workers=1)
+
+
+def _demo_login_note(role: str, agency: str | None) -> str:
+    return f"{role} ({agency}: sees only its own contracts)" if agency else role
 
 
 def _demo_signer(settings: Any) -> Any:

@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fleet import demo_telemetry, registry, tickets
+from fleet import demo_telemetry, identity, registry, tickets
 from fleet.errors import DomainError
-from fleet.models import Agency, Contract, TicketEvent, Unit
+from fleet.models import Agency, Contract, TicketEvent, Unit, User
 from fleet.principal import Principal
 from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, UnitIn
 from fleet.schemas.tickets import CorrectionIn, EventIn, RatingIn, TicketIn, WorkLogIn
@@ -133,6 +133,7 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
                 model=spec.model, site=rnd.choice(spec.sites), in_service_at=in_service))
             units.append((contract, unit))
     made = {"agencies": len(agencies), "contracts": len(CONTRACTS), "units": len(units), "tickets": 0}
+    made["users"] = add_web_users(session, principal)
     plan = _ticket_plan(rnd, units, start, now)
     outages: list[demo_telemetry.Outage] = []
     for done, (contract, unit, reported) in enumerate(plan, start=1):
@@ -146,6 +147,25 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
     made["status_events"] = demo_telemetry.load(
         session, principal, rnd, units, outages, start=start, now=now,
         progress=lambda done, total: report("telemetry", done, total))
+    return made
+
+
+# --- web users (sign in at /login) -------------------------------------------------------------
+WEB_USERS = [  # username, demo password, role, agency code
+    ("engineer", "demo-engineer", "engineer", None),
+    ("manager", "demo-manager", "manager", None),
+    ("agency", "demo-agency", "agency", "NAVFAC"),
+]
+
+
+def add_web_users(session: Session, principal: Principal) -> int:
+    """The demo's web logins (fixed demo passwords, printed by ``slatrack demo``); skips any that exist."""
+    made = 0
+    for username, password, role, agency in WEB_USERS:
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            identity.create_user(session, principal, role=role, username=username, password=password,
+                                 agency_code=agency)
+            made += 1
     return made
 
 

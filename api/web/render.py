@@ -1,0 +1,119 @@
+"""Templates and what every page gets: the user, the CSRF token, a flash message, formatting."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.web.auth import CSRF_FIELD, csrf_token
+from fleet.principal import Principal
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+METRIC_NAMES = {"response": "Response", "on_site": "On site", "restore": "Restore", "resolve": "Resolve"}
+STATUS_NAMES = {"open": "Open", "acknowledged": "Acknowledged", "on_site": "On site", "restored": "Restored",
+                "resolved": "Resolved", "closed": "Closed", "paused": "Paused"}
+EVENT_NAMES = {"reported": "Reported", "acknowledged": "Acknowledged", "on_site": "On site", "restored": "Restored",
+               "resolved": "Resolved", "closed": "Closed", "paused": "Paused", "resumed": "Resumed",
+               "reopened": "Reopened", "priority_changed": "Priority changed", "corrected": "Corrected"}
+
+
+def local(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %H:%M") -> str:
+    """An instant in a zone (default UTC), with the zone's abbreviation: reads unambiguously."""
+    if value is None:
+        return "—"
+    zone = ZoneInfo(tz) if tz else UTC
+    shown = value.astimezone(zone)
+    return f"{shown.strftime(fmt)} {shown.tzname()}"
+
+
+def iso(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def minutes(value: float | int | None) -> str:
+    """``95`` → ``1 h 35 min``; ``2900`` → ``2 d 0 h``."""
+    if value is None:
+        return "—"
+    m = round(abs(float(value)))
+    d, rem = divmod(m, 1440)
+    h, mm = divmod(rem, 60)
+    if d:
+        text = f"{d} d {h} h"
+    elif h:
+        text = f"{h} h {mm} min"
+    else:
+        text = f"{mm} min"
+    return ("−" if float(value) < 0 else "") + text
+
+
+def countdown(due: datetime | None, now: datetime | None = None) -> str:
+    if due is None:
+        return "clock paused"
+    left = (due - (now or datetime.now(UTC))).total_seconds() / 60
+    return f"due in {minutes(left)}" if left >= 0 else f"overdue by {minutes(-left)}"
+
+
+def pct(value: float | Decimal | None, places: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    q = Decimal(1).scaleb(-places)
+    from decimal import ROUND_DOWN  # rounded down: never reads as reaching a target it missed
+
+    return f"{Decimal(str(value)).quantize(q, rounding=ROUND_DOWN)}%"
+
+
+def money(value: Decimal | float | None, currency: str = "USD") -> str:
+    if value is None:
+        return "—"
+    symbol = "$" if currency == "USD" else f"{currency} "
+    return f"{symbol}{Decimal(str(value)):,.2f}"
+
+
+def period(start: str | None, end: str | None) -> str:
+    """``2026-09-01``, ``2026-12-01`` (exclusive) → ``1 Sep 2026 – 30 Nov 2026`` (the last day shown)."""
+    from datetime import date, timedelta
+
+    try:
+        first, last = date.fromisoformat(str(start)), date.fromisoformat(str(end)) - timedelta(days=1)
+    except ValueError:
+        return f"{start} – {end}"
+    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+
+
+CREDIT_REASONS = {"per_breach": "Per-breach credit", "aql_missed": "AQL missed"}
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+templates.env.filters.update(local=local, iso=iso, minutes=minutes, countdown=countdown, pct=pct, money=money,
+                             period=period)
+templates.env.globals.update(METRIC_NAMES=METRIC_NAMES, STATUS_NAMES=STATUS_NAMES, EVENT_NAMES=EVENT_NAMES,
+                             CSRF_FIELD=CSRF_FIELD, new_form_key=new_form_key,
+                             CREDIT_REASONS=CREDIT_REASONS)
+
+
+def flash(request: Request, message: str) -> None:
+    request.session["flash"] = message
+
+
+def page(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+         principal: Principal | None = None) -> HTMLResponse:
+    who = principal or getattr(request.state, "principal", None)
+    ctx: dict[str, Any] = {"request": request, "user": who, "csrf": csrf_token(request),
+                           "flash": request.session.pop("flash", None), "now": datetime.now(UTC)}
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
