@@ -8,13 +8,16 @@ here. Two tables:
   ``engineer``, ``agency`` (an agency key on its own agency's ids), ``telemetry``, ``nokey`` (no
   Authorization header), ``revoked`` (a revoked admin key), ``other`` (an agency key on *another*
   agency's ids; for lists: filtered by the other agency's ids).
-* :data:`NON_API` — everything else (health, OpenAPI, docs, and the web pages with cookie sessions
-  when they are merged: **the lead fills this table when merging api/web**, see the comment there).
+* :data:`NON_API` — everything else: health, OpenAPI, docs, static files and the web pages. The
+  pages use cookie sessions, so their columns are web users signed in with that role (``telemetry``:
+  a session whose user became a telemetry account; ``nokey``: no session; ``revoked``: a signed-in
+  admin whose user was then disabled; ``other``: the agency user on the other agency's ids).
 
-Outcomes: ``ok`` (2xx), ``401``, ``403``, ``404``. Besides the status, every cell checks that an
-error is in the one error shape, and every agency cell checks that the answer names nothing of the
-other agency (ids, code, contract number, unit serials, ticket numbers...) except what the caller
-itself sent. Lists for an agency key return only its own rows (checked per item and in the text).
+Outcomes: ``ok`` (2xx), ``303`` (a page's redirect, e.g. to sign in), ``400``, ``401``, ``403``,
+``404``. Besides the status, every cell checks that an error is in the one error shape, and every
+agency cell checks that the answer names nothing of the other agency (ids, code, contract number,
+unit serials, ticket numbers...) except what the caller itself sent. Lists for an agency key return
+only its own rows (checked per item and in the text).
 
 Each cell runs in its own savepoint, rolled back afterwards, on a record with two agencies, each
 with a calendar, a contract, units, tickets (open and resolved), work logs, status events, a
@@ -23,6 +26,8 @@ maintenance window and an issued report.
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,10 +37,12 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
 from api.app import create_app
 from api.settings import Settings
+from api.web import SESSION_COOKIE
 from fleet import identity
 from fleet.models import Agency, Report
 from fleet.principal import SYSTEM
@@ -116,19 +123,36 @@ API: dict[str, dict[str, str]] = {
     "GET /api/v1/health": PUBLIC,
 }
 
-# Routes outside /api/v1. LEAD, WHEN MERGING THE WEB PAGES (api/web): add a row per page route
-# (``/login``, ``/work``, ``/tickets/{ticket_id}``, ``/contracts``, ...) with its expected outcome
-# per column; web pages use cookie sessions, so also set WEB_LOGIN below (a function that logs a
-# test client in as a role and returns the request headers/cookies to use), and give the page
-# routes a request in NON_API_REQUESTS. An unclassified route fails the test, so nothing ships
-# unchecked. For a page, ``nokey`` is typically a redirect to /login (add an outcome ``302`` if so).
+# Routes outside /api/v1: the JSON docs, and the web pages (cookie sessions; see the docstring).
+PAGE = row("ok ok ok ok 403 303 303 404")           # a tenant's page: signed out → sign in; other agency → 404
+PAGE_LIST = row("ok ok ok ok 403 303 303 ok")       # a page listing the caller's own records
+STAFF_POST = row("303 303 303 403 403 303 303 404")  # a field action: recorded, then back to the ticket
 NON_API: dict[str, dict[str, str]] = {
     "GET /health": PUBLIC,
     "GET /openapi.json": PUBLIC,
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /static": PUBLIC,
+    "GET /": row("303 303 303 303 303 303 303 303"),
+    "GET /login": PUBLIC,
+    "POST /login": row("400 400 400 400 400 403 400 400"),  # wrong password: one message; no session: no CSRF token
+    "POST /logout": row("303 303 303 303 303 403 303 303"),  # no session, so no CSRF token: refused
+    "GET /work": PAGE_LIST,
+    "GET /contracts": PAGE_LIST,
+    "GET /contracts/{contract_id}": PAGE,
+    "GET /tickets/{ticket_id}": PAGE,
+    "GET /units/{unit_id}": PAGE,
+    "GET /reports": PAGE_LIST,
+    "POST /reports": row("ok ok 403 403 403 303 303 403"),
+    "GET /reports/verify": PAGE_LIST,
+    "POST /reports/verify": PAGE_LIST,
+    "GET /reports/{report_id}/pdf": PAGE,
+    "POST /tickets/{ticket_id}/events": STAFF_POST,
+    "POST /tickets/{ticket_id}/work-logs": STAFF_POST,
 }
-WEB_LOGIN: Callable[..., dict[str, str]] | None = None
+WEB_ROUTES = frozenset(r for r in NON_API if r.split(" ", 1)[1] not in ("/health", "/openapi.json", "/docs",
+                                                                         "/docs/oauth2-redirect"))
+CSRF = "<csrf>"  # replaced by the caller's session token in form data
 
 
 # --- the record: two agencies ------------------------------------------------------------------
@@ -177,10 +201,11 @@ class World:
     ours: Tenant
     theirs: Tenant
     headers: dict[str, dict[str, str]]
+    web: dict[str, tuple[str, str]] = field(default_factory=dict)  # role → (session cookie, CSRF token)
 
 
 @pytest.fixture
-def world(session: Any) -> World:
+def world(session: Any, app: FastAPI) -> World:
     ours = _tenant(session, "OURS")
     theirs = _tenant(session, "THEIRS")
     ours_agency = session.get(Agency, ours.ids["agency_id"])
@@ -191,7 +216,40 @@ def world(session: Any) -> World:
     headers["nokey"] = {}
     headers["revoked"] = auth(revoked_token)
     session.commit()
-    return World(ours, theirs, headers)
+    return World(ours, theirs, headers, web=_web_sessions(app, session, ours_agency))
+
+
+def _web_sessions(app: FastAPI, session: Any, agency: Agency) -> dict[str, tuple[str, str]]:
+    """Sign a web user of each role in through the login form; ``telemetry`` is a session whose
+    user then became a telemetry account, ``revoked`` one whose user was then disabled."""
+    users = {role: identity.create_user(session, SYSTEM, role="engineer" if role == "telemetry" else role,
+                                        username=f"matrix-{role}", password="matrix-password",
+                                        agency_code=agency.code if role == "agency" else None)
+             for role in ("admin", "manager", "engineer", "agency", "telemetry")}
+    users["revoked"] = identity.create_user(session, SYSTEM, role="admin", username="matrix-revoked",
+                                            password="matrix-password")
+    session.commit()
+    web: dict[str, tuple[str, str]] = {"nokey": ("", "")}
+    for role, user in users.items():
+        with TestClient(app) as c:
+            c.get("/login")
+            r = c.post("/login", data={"username": user.username, "password": "matrix-password",
+                                       "csrf_token": _session_data(c.cookies[SESSION_COOKIE])["csrf"]},
+                       follow_redirects=False)
+            assert r.status_code == 303, r.text
+            cookie = c.cookies[SESSION_COOKIE]
+        web[role] = (cookie, _session_data(cookie)["csrf"])
+    users["telemetry"].role = "telemetry"
+    users["revoked"].disabled_at = datetime(2026, 1, 1, tzinfo=UTC)
+    web["other"] = web["agency"]
+    session.commit()
+    return web
+
+
+def _session_data(cookie: str) -> dict[str, Any]:
+    """What a signed session cookie holds (its first part is base64 JSON)."""
+    part = cookie.split(".", 1)[0]
+    return dict(json.loads(base64.b64decode(part + "=" * (-len(part) % 4))))
 
 
 # --- one request per route --------------------------------------------------------------------
@@ -268,6 +326,28 @@ NON_API_REQUESTS: dict[str, Callable[[Tenant], Request]] = {
     "GET /openapi.json": lambda t: ("/openapi.json", {}),
     "GET /docs": lambda t: ("/docs", {}),
     "GET /docs/oauth2-redirect": lambda t: ("/docs/oauth2-redirect", {}),
+    "GET /static": lambda t: ("/static/app.css", {}),
+    "GET /": lambda t: ("/", {}),
+    "GET /login": lambda t: ("/login", {}),
+    "POST /login": lambda t: ("/login", {"data": {"csrf_token": CSRF, "username": "nobody", "password": "wrong-1234"}}),
+    "POST /logout": lambda t: ("/logout", {"data": {"csrf_token": CSRF}}),
+    "GET /work": lambda t: ("/work", {}),
+    "GET /contracts": lambda t: ("/contracts", {}),
+    "GET /contracts/{contract_id}": lambda t: (f"/contracts/{t.ids['contract_id']}", {"params": {"month": "2026-03"}}),
+    "GET /tickets/{ticket_id}": lambda t: (f"/tickets/{t.ids['ticket_id']}", {}),
+    "GET /units/{unit_id}": lambda t: (f"/units/{t.ids['unit_id']}", {}),
+    "GET /reports": lambda t: ("/reports", {}),
+    "POST /reports": lambda t: ("/reports", {"data": {
+        "csrf_token": CSRF, "kind": "unit_history", "unit_id": t.ids["unit_id"], **PERIOD}}),
+    "GET /reports/verify": lambda t: ("/reports/verify", {}),
+    "POST /reports/verify": lambda t: ("/reports/verify", {
+        "data": {"csrf_token": CSRF}, "files": {"file": ("report.pdf", t.report_pdf, "application/pdf")}}),
+    "GET /reports/{report_id}/pdf": lambda t: (f"/reports/{t.ids['report_id']}/pdf", {}),
+    "POST /tickets/{ticket_id}/events": lambda t: (f"/tickets/{t.ids['ticket_id']}/events", {"data": {
+        "csrf_token": CSRF, "type": "on_site", "occurred_at": "2026-03-02T10:00"}}),
+    "POST /tickets/{ticket_id}/work-logs": lambda t: (f"/tickets/{t.ids['ticket_id']}/work-logs", {"data": {
+        "csrf_token": CSRF, "started_at": "2026-03-02T10:00", "ended_at": "2026-03-02T11:00", "engineer": "Sam",
+        "activity": "repair", "notes": "", "form_key": ""}}),
 }
 
 
@@ -346,13 +426,23 @@ def run_cell(client: Any, world: World, route: str, role: str, expected: str, re
     """The problems with one cell (empty: as expected)."""
     url, kwargs = request
     method = route.split(" ", 1)[0]
-    response = client.request(method, url, headers=world.headers[role], **kwargs)
+    if route in WEB_ROUTES:
+        cookie, csrf = world.web[role]
+        if "data" in kwargs:
+            kwargs = {**kwargs, "data": {k: csrf if v == CSRF else v for k, v in kwargs["data"].items()}}
+        client.cookies.clear()
+        headers = {"cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else {}
+        response = client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+    else:
+        response = client.request(method, url, headers=world.headers[role], **kwargs)
     problems: list[str] = []
     status = response.status_code
     got = OK if 200 <= status < 300 else str(status)
+    if route in WEB_ROUTES and status >= 400:
+        problems += [f"{route} as {role}: a page error leaks a trace"] if "Traceback" in response.text else []
     if got != expected:
         problems.append(f"{route} as {role}: expected {expected}, got {status} {response.text[:300]}")
-    if status >= 400:
+    if status >= 400 and (route not in WEB_ROUTES or _is_json(response)):
         try:
             _check_error_shape(response)
         except (AssertionError, ValueError) as exc:
