@@ -27,7 +27,10 @@ class Settings(BaseSettings):
     signing_cert: Path | None = Field(default=None, description="PEM certificate matching signing_key")
     max_body_bytes: int = 16 * 1024 * 1024
     max_upload_bytes: int = 128 * 1024 * 1024
-    rate_limit_per_minute: int = 6000
+    rate_limit_per_minute: int = Field(default=6000, description="requests per minute per API key and worker "
+                                                                 "process (token bucket); 0 turns limiting off")
+    secure_cookies: bool = Field(default=False, description="mark the web session cookie Secure: set it when "
+                                                            "users reach slatrack over HTTPS (a reverse proxy)")
     report_timeout_seconds: int = 300
     report_memory_mb: int = 3072
     vendor_name: str = Field(default="Field service vendor",

@@ -24,4 +24,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(manage.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=False)
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=settings.secure_cookies)

@@ -37,6 +37,18 @@ def test_login_sets_an_httponly_samesite_lax_cookie_and_goes_to_the_role_home(cl
     assert "My work" in client.get("/work").text
 
 
+def test_the_session_cookie_is_secure_when_the_site_is_served_over_https(settings: Any, db: Any,
+                                                                         world: World) -> None:
+    from api.app import create_app
+
+    app = create_app(settings.model_copy(update={"secure_cookies": True}), db=db)
+    with TestClient(app, base_url="https://testserver") as c:
+        response = login(c, "eng")
+    assert response.status_code == 303
+    assert "; secure" in response.headers["set-cookie"].lower()
+    assert "; secure" not in login(TestClient(create_app(settings, db=db)), "eng").headers["set-cookie"].lower()
+
+
 def test_login_returns_to_a_local_next_path_but_never_to_another_site(client: TestClient, world: World) -> None:
     for given, expected in [(f"/tickets/{world.ticket.id}", f"/tickets/{world.ticket.id}"),
                             ("https://evil.example/", "/work"), ("//evil.example/x", "/work"),
