@@ -1,0 +1,101 @@
+"""CPU per request, by endpoint, in one process (the least noisy measure on a busy machine).
+
+    python bench/cpu_per_request.py [--requests 200] [--profile ENDPOINT] [--db-name slatrack_bench_cpu]
+
+Seeds a scratch PostgreSQL database as bench/load.py does, builds the app in this process and sends
+``--requests`` sequential requests per endpoint of the load mix through ``httpx.ASGITransport``
+(the whole ASGI stack, middleware, dependencies and the thread pool included; no sockets), and
+prints the process CPU time (user + system, ``time.process_time``) per request for each endpoint.
+PostgreSQL's own CPU is not included. ``--profile "GET ticket"`` prints a cProfile of that endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._scratch import scratch_database
+from bench.load import MIX, Client, Stats, load
+
+
+async def measure(app: object, seed: object, *, requests: int, profile: str | None) -> dict[str, float]:
+    results: dict[str, float] = {}
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        for i, (name, _) in enumerate(MIX):
+            client = Client(i, "", seed, Stats(), random.Random(i))  # type: ignore[arg-type]
+
+            async def one(c: Client = client, n: str = name) -> None:
+                got, method, url, kwargs = c.request(n)
+                headers = {**c.headers, **kwargs.pop("headers", {})}
+                resp = await http.request(method, url, headers=headers, **kwargs)
+                if resp.status_code >= 300:
+                    raise RuntimeError(f"{n}: {resp.status_code} {resp.text[:300]}")
+                if got == "POST ticket":
+                    body = resp.json()
+                    from datetime import datetime
+                    c.mine.append([body["id"], datetime.fromisoformat(body["reported_at"]), 0])
+
+            if name == "POST event":  # each ticket takes 4 events: make enough tickets first
+                for _ in range(requests // 4 + 1):
+                    await one(n="POST ticket")
+            for _ in range(10):  # warm-up
+                await one()
+            prof = cProfile.Profile() if profile == name else None
+            t0 = time.process_time()
+            if prof:
+                prof.enable()
+            for _ in range(requests):
+                await one()
+            if prof:
+                prof.disable()
+            results[name] = (time.process_time() - t0) / requests * 1000
+            print(f"  {name:<20}{results[name]:>7.1f} ms", flush=True)
+            if prof:
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--units", type=int, default=1000)
+    parser.add_argument("--tickets", type=int, default=5000)
+    parser.add_argument("--profile", default=None, help="endpoint name from the mix, e.g. 'GET ticket'")
+    parser.add_argument("--db-name", default="slatrack_bench_cpu")
+    args = parser.parse_args()
+    with scratch_database(args.db_name) as url, tempfile.TemporaryDirectory() as data_dir:
+        seed = load(url, units=args.units, tickets=args.tickets)
+        os.environ.update({"SLATRACK_DATABASE_URL": url, "SLATRACK_DATA_DIR": data_dir,
+                           "SLATRACK_SECRET_KEY": "bench", "SLATRACK_LOG_LEVEL": "WARNING"})
+        from api.app import create_app
+        from api.settings import Settings
+
+        app = create_app(Settings())  # type: ignore[call-arg]
+        try:
+            results = asyncio.run(measure(app, seed, requests=args.requests, profile=args.profile))
+        finally:
+            app.state.db.engine.dispose()
+    print(f"\nserver CPU per request, 1 process, sequential, {args.requests} requests each "
+          f"(load average {os.getloadavg()[0]:.1f}):")
+    weights = dict(MIX)
+    for name, ms in results.items():
+        print(f"  {name:<20}{ms:>7.1f} ms")
+    mean = sum(results[n] * w for n, w in weights.items()) / sum(weights.values())
+    print(f"  {'mix (weighted)':<20}{mean:>7.1f} ms  → {1000 / mean:.0f} requests/s per core for the server alone")
+
+
+if __name__ == "__main__":
+    main()
