@@ -12,7 +12,7 @@ from sqlalchemy import text, update
 from fleet import identity
 from fleet.db import utcnow
 from fleet.models import ApiKey
-from fleet.principal import Principal, SYSTEM
+from fleet.principal import SYSTEM, Principal
 from tests.builders import assert_error, auth, make_key
 
 API = "/api/v1"
