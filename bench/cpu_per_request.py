@@ -30,11 +30,14 @@ from bench._scratch import scratch_database
 from bench.load import MIX, Client, Stats, load
 
 
-async def measure(app: object, seed: object, *, requests: int, profile: str | None) -> dict[str, float]:
+async def measure(app: object, seed: object, *, requests: int, profile: str | None,
+                  only: list[str] | None = None) -> dict[str, float]:
     results: dict[str, float] = {}
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         for i, (name, _) in enumerate(MIX):
+            if only and name not in only:
+                continue
             client = Client(i, "", seed, Stats(), random.Random(i))  # type: ignore[arg-type]
 
             async def one(c: Client = client, n: str = name) -> None:
@@ -64,7 +67,7 @@ async def measure(app: object, seed: object, *, requests: int, profile: str | No
             results[name] = (time.process_time() - t0) / requests * 1000
             print(f"  {name:<20}{results[name]:>7.1f} ms", flush=True)
             if prof:
-                pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
     return results
 
 
@@ -74,6 +77,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--tickets", type=int, default=5000)
     parser.add_argument("--profile", default=None, help="endpoint name from the mix, e.g. 'GET ticket'")
+    parser.add_argument("--only", action="append", help="measure only this endpoint (repeatable)")
     parser.add_argument("--db-name", default="slatrack_bench_cpu")
     args = parser.parse_args()
     with scratch_database(args.db_name) as url, tempfile.TemporaryDirectory() as data_dir:
@@ -85,7 +89,8 @@ def main() -> None:
 
         app = create_app(Settings())  # type: ignore[call-arg]
         try:
-            results = asyncio.run(measure(app, seed, requests=args.requests, profile=args.profile))
+            results = asyncio.run(measure(app, seed, requests=args.requests, profile=args.profile,
+                                          only=args.only))
         finally:
             app.state.db.engine.dispose()
     print(f"\nserver CPU per request, 1 process, sequential, {args.requests} requests each "
@@ -93,6 +98,8 @@ def main() -> None:
     weights = dict(MIX)
     for name, ms in results.items():
         print(f"  {name:<20}{ms:>7.1f} ms")
+    if len(results) < len(weights):
+        return
     mean = sum(results[n] * w for n, w in weights.items()) / sum(weights.values())
     print(f"  {'mix (weighted)':<20}{mean:>7.1f} ms  → {1000 / mean:.0f} requests/s per core for the server alone")
 
