@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -53,6 +54,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -219,16 +221,17 @@ class Client:
             "reported_at": reported.isoformat(), "unit_down": r.random() < 0.3},
             "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
 
-    async def run(self, client: httpx.AsyncClient, until: float) -> None:
+    async def run(self, client: httpx.AsyncClient | RawHTTP, until: float) -> None:
+        http: Any = client.connection() if isinstance(client, RawHTTP) else client
         while time.monotonic() < until:
             name, method, url, kwargs = self.request(self.pick())
             headers = {**self.headers, **kwargs.pop("headers", {})}
             t0 = time.perf_counter()
             try:
-                resp = await client.request(method, url, headers=headers, **kwargs)
+                resp = await http.request(method, url, headers=headers, **kwargs)
                 ok = 200 <= resp.status_code < 300
                 detail = f"{resp.status_code} {resp.text[:200]}"
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
                 ok, resp, detail = False, None, f"{type(exc).__name__}: {exc}"
             elapsed = time.perf_counter() - t0
             self.stats.latencies[name].append(elapsed)
@@ -240,21 +243,108 @@ class Client:
                 self.mine.append([body["id"], datetime.fromisoformat(body["reported_at"]), 0])
 
 
+class RawResponse:
+    def __init__(self, status_code: int, content: bytes):
+        self.status_code = status_code
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection, requests written by hand: a much lighter client than
+    httpx (whose CPU per request, on the same cores as the server, is part of what is measured)."""
+
+    def __init__(self, host: str, port: int, timeout: float):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, url: str, *, headers: dict[str, str], params: dict[str, Any] | None = None,
+                      json: Any = None) -> RawResponse:
+        return await asyncio.wait_for(self._request(method, url, headers, params, json), self.timeout)
+
+    async def _request(self, method: str, url: str, headers: dict[str, str], params: dict[str, Any] | None,
+                       body_json: Any) -> RawResponse:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        if params:
+            url += "?" + urlencode(params)
+        body = json.dumps(body_json).encode() if body_json is not None else b""
+        head = [f"{method} {url} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]
+        if body_json is not None:
+            head.append("Content-Type: application/json")
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        try:
+            status_line = await self.reader.readuntil(b"\r\n")
+            status = int(status_line.split(b" ", 2)[1])
+            length, close = 0, False
+            while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+                elif name == b"transfer-encoding":
+                    raise ValueError("chunked responses are not supported by the raw client")
+            content = await self.reader.readexactly(length)
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return RawResponse(status, content)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+class RawHTTP:
+    def __init__(self, base: str, timeout: float = 30):
+        u = urlsplit(base)
+        self.host, self.port, self.timeout = u.hostname or "127.0.0.1", u.port or 80, timeout
+        self.connections: list[RawConnection] = []
+
+    def connection(self) -> RawConnection:
+        c = RawConnection(self.host, self.port, self.timeout)
+        self.connections.append(c)
+        return c
+
+    async def __aenter__(self) -> RawHTTP:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for c in self.connections:
+            c.close()
+
+
 async def drive(base: str, seed: Seed, *, clients: int, duration: float,
-                pids: Callable[[], tuple[list[int], list[int]]]) -> tuple[Stats, float, tuple[float, float]]:
+                pids: Callable[[], tuple[list[int], list[int]]], raw: bool = False
+                ) -> tuple[Stats, float, tuple[float, float, float]]:
     stats = Stats()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+    http: Any = RawHTTP(base) if raw else httpx.AsyncClient(base_url=base, timeout=30, limits=limits)
+    async with http:
         # warm-up: a few seconds, not counted
         warm = [Client(1000 + i, base, seed, Stats(), random.Random(1000 + i)) for i in range(clients)]
         await asyncio.gather(*(c.run(http, time.monotonic() + 3) for c in warm))
         workers = [Client(i, base, seed, stats, random.Random(i)) for i in range(clients)]
         server_procs, pg_procs = pids()
-        cpu0 = _cpu_seconds(server_procs), _cpu_seconds(pg_procs)
+        cpu0 = _cpu_seconds(server_procs), _cpu_seconds(pg_procs), time.process_time()
         t0 = time.monotonic()
         await asyncio.gather(*(c.run(http, t0 + duration) for c in workers))
         wall = time.monotonic() - t0
-        cpu = _cpu_seconds(server_procs) - cpu0[0], _cpu_seconds(pg_procs) - cpu0[1]
+        cpu = (_cpu_seconds(server_procs) - cpu0[0], _cpu_seconds(pg_procs) - cpu0[1],
+               time.process_time() - cpu0[2])
     return stats, wall, cpu
 
 
@@ -299,13 +389,14 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[float, float] | None = None
-           ) -> bool:
+def report(stats: Stats, wall: float, *, clients: int, workers: int,
+           cpu: tuple[float, float, float] | None = None, load_before: float | None = None) -> bool:
     every = [x for v in stats.latencies.values() for x in v]
     errors = sum(stats.errors.values())
     rps = len(every) / wall
     print(f"\n{len(every)} requests in {wall:.1f} s from {clients} clients, {workers} server workers, "
-          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)")
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end"
+          + (f", {load_before:.1f} before the run)" if load_before is not None else ")"))
     print(f"{'endpoint':<20}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, _ in MIX:
         v = stats.latencies.get(name, [])
@@ -316,12 +407,15 @@ def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[
     print(f"{'all':<20}{len(every):>9}{rps:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{errors:>8}")
     print(f"mean {statistics.mean(every) * 1000:.1f} ms")
     if cpu is not None:
-        server_cpu, pg_cpu = cpu
+        server_cpu, pg_cpu, client_cpu = cpu
         per = (server_cpu + pg_cpu) / max(1, len(every)) * 1000
         print(f"CPU used: server {server_cpu:.1f} s ({server_cpu / wall:.2f} cores), PostgreSQL backends "
               f"{pg_cpu:.1f} s ({pg_cpu / wall:.2f} cores): {per:.1f} ms of CPU per request "
               f"(server {server_cpu / max(1, len(every)) * 1000:.1f} ms) → about {1000 / per:.0f} requests/s "
               f"per fully free core")
+        print(f"CPU used by the load client (this process): {client_cpu:.1f} s ({client_cpu / wall:.2f} cores), "
+              f"{client_cpu / max(1, len(every)) * 1000:.1f} ms per request; with it, "
+              f"{per + client_cpu / max(1, len(every)) * 1000:.1f} ms of this machine's CPU per request")
     for name, sample in stats.samples.items():
         print(f"  first error for {name}: {sample}")
     met = rps >= 300 and p99 <= 150 and errors == 0
@@ -333,23 +427,33 @@ def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of measured load")
+    parser.add_argument("--duration", "--seconds", type=float, default=60.0, help="seconds of measured load")
+    parser.add_argument("--client", choices=("httpx", "raw"), default="raw",
+                        help="httpx: the async httpx client; raw: hand-written HTTP/1.1 on asyncio streams "
+                             "(several times less client CPU per request), on uvloop when installed")
     parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--tickets", type=int, default=5000)
     parser.add_argument("--db-name", default="slatrack_bench_load", help="scratch database (dropped after)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with scratch_database(args.db_name) as url, tempfile.TemporaryDirectory() as data_dir:
         seed = load(url, units=args.units, tickets=args.tickets)
         srv = Server(url, Path(data_dir), workers=args.workers)
         srv.start()
         try:
             assert srv.proc is not None
-            stats, wall, cpu = asyncio.run(drive(srv.url, seed, clients=args.clients, duration=args.duration,
-                                                 pids=lambda: (server_pids(srv.proc.pid), postgres_pids(url))))
+            coro = drive(srv.url, seed, clients=args.clients, duration=args.duration, raw=args.client == "raw",
+                         pids=lambda: (server_pids(srv.proc.pid), postgres_pids(url)))
+            if args.client == "raw":
+                try:
+                    import uvloop
+                except ImportError:
+                    uvloop = None
+            stats, wall, cpu = uvloop.run(coro) if args.client == "raw" and uvloop else asyncio.run(coro)
         finally:
             srv.stop()
-    report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu)
+    report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu, load_before=load_before)
 
 
 if __name__ == "__main__":
