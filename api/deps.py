@@ -92,7 +92,9 @@ def _touch(db: Database, key_id: str) -> None:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def page_params(limit: int = 50, cursor: str | None = None) -> tuple[int, str | None]:
+async def page_params(limit: int = 50, cursor: str | None = None) -> tuple[int, str | None]:
+    """(``async`` only so FastAPI calls it in place: a plain function would take a trip through
+    the thread pool on every list request.)"""
     return limit, cursor
 
 
