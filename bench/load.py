@@ -453,6 +453,9 @@ def main() -> None:
             stats, wall, cpu = uvloop.run(coro) if args.client == "raw" and uvloop else asyncio.run(coro)
         finally:
             srv.stop()
+            if sum(stats.errors.values()) if "stats" in locals() else False:
+                lines = [line for line in srv.log.read_text(errors="replace").splitlines() if "ERROR" in line]
+                print(f"server log: {len(lines)} ERROR lines; the first: {lines[:3]}")
     report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu, load_before=load_before)
 
 
