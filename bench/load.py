@@ -1,12 +1,14 @@
 """Load: a 70 % read / 30 % write mix from many concurrent clients against a production-like server.
 
-    python bench/load.py [--clients 50] [--duration 60] [--workers 4] [--units 1000] [--tickets 5000]
-                         [--db-name slatrack_bench_load]
+    python bench/load.py [--clients 50] [--duration 60] [--workers 4] [--client raw|httpx]
+                         [--units 1000] [--tickets 5000] [--db-name slatrack_bench_load]
 
 Seeds a scratch PostgreSQL database (4 contracts, ``--units`` units, ``--tickets`` tickets with
 their events, a month of status events), starts ``uvicorn api.asgi:app --workers N`` on loopback
-(as ``slatrack serve --workers N`` does), and runs ``--clients`` concurrent clients (httpx async,
-one connection each, 10 API keys shared round robin, as several agencies' systems would) for
+(as ``slatrack serve --workers N`` does; uvicorn picks uvloop and httptools, both installed), and
+runs ``--clients`` concurrent clients (``--client raw``: hand-written HTTP/1.1 on asyncio streams
+and uvloop, ≈ 0.4 ms of CPU per request; ``--client httpx``: the httpx async client; one
+connection each, 10 API keys shared round robin, as several agencies' systems would) for
 ``--duration`` seconds. Each request is drawn from the mix:
 
     reads 70 %: ticket detail 18, ticket list 10, ticket SLA 14, contract compliance (a month) 6,
@@ -21,20 +23,34 @@ machine they take CPU from the server, so say what the machine was doing when qu
 It also prints the CPU the server processes and PostgreSQL backends used per request, which says
 what the machine could serve with its cores free.
 
-Last runs (2026-12-01, 2 CPUs shared with other jobs; 4 contracts, 1,000 units, 5,000 tickets):
+Runs (2026-12-01, 2 CPUs shared with other jobs; 4 contracts, 1,000 units, 5,000 tickets):
 
+Before the per-request CPU work (httpx client):
 - 50 clients, 60 s, 4 workers, load average 8-12 from other jobs: 1,126 requests, 17.7 req/s,
   p50 2,163 ms, p95 7,518 ms, p99 9,809 ms, 0 errors; the server got 0.44 cores.
 - 10 clients, 30 s, 2 workers, load average 2.6-4.8: 1,546 requests, 51.0 req/s, p50 159 ms,
   p95 474 ms, p99 688 ms, 0 errors; the server got 0.99 cores.
-- Either way ≈ 23-27 ms of CPU per request (server ≈ 19-25 ms, PostgreSQL ≈ 3-4 ms): about 40
-  requests/s per free core for this mix, so the target (300 req/s, p99 150 ms) needs ~8 free cores
-  or a several-fold cut in per-request CPU. Target NOT met on this machine.
-- Per-request server CPU by endpoint (1 worker, sequential): unit 9 ms, units 12, status batch 15,
-  tickets 17, ticket 19, event 22, ticket create 25, ticket SLA 27, compliance (month) 51,
-  availability (month) 78. Fixed floor: ~1.3 ms framework, ~3 ms authentication (its own session:
-  checkout with pre-ping, BEGIN, SELECT, COMMIT), ~1.5-2 ms per ORM query. No N+1 found (ticket
-  detail 5-6 queries, lists 2, SLA 7, compliance 7, availability 11); the hot queries use indexes.
+- Either way ≈ 23-27 ms of CPU per request (server ≈ 19-25 ms, PostgreSQL ≈ 3-4 ms).
+
+After (key cache, hot read handlers writing their own JSON, idle-only pool ping; raw client):
+- 50 clients, 60 s, 2 workers, load average 3.8 before, 8.5 at the end (another job's bench and
+  test suite): 4,482 requests, 73.8 req/s, p50 361 ms, p95 2,373 ms, p99 6,924 ms, 0 errors;
+  server 15.4 ms CPU/request (1.14 cores), PostgreSQL 1.6 ms, the raw client 0.4 ms: 17.4 ms
+  of this machine's CPU per request. A same-settings run a minute earlier, while another job
+  was COPYing into PostgreSQL, got the server 0.44 cores: 29.5 req/s, p95 10.2 s, and 17 errors (503
+  database_unavailable; most likely pool checkouts waiting past the 10 s pool timeout while the
+  server was starved, as p95 ≈ the timeout suggests; that run's server log was not kept, so the
+  bench now prints the server's first ERROR lines when requests fail).
+- POST ticket is the p95/p99 outlier (p50 ≈ 2 s): creates on one contract queue on the
+  contract's ticket counter row lock, held for the whole write transaction.
+
+What the machine can reach: 17.4 ms of CPU per request → 1000 / 17.4 ≈ 57 requests/s per free
+core, ≈ 115 req/s with both cores free and nothing else running (server at 15.4 ms alone:
+≈ 130 req/s). The target, 300 req/s, needs 300 × 17.4 ms ≈ 5.2 cores at today's cost, or on
+2 cores a cost of ≤ 2 × 1000 / 300 ≈ 6.7 ms of CPU per request all in (server, PostgreSQL,
+client), with headroom for p99 ≤ 150 ms nearer 5 ms: another ~3× cut, mostly in the write
+paths (idempotency + audit flushes, ≈ 15 ms) and availability/compliance (≈ 50/22 ms), which
+this work did not touch. Target NOT met on this machine.
 """
 
 from __future__ import annotations
