@@ -44,22 +44,36 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
+def principal_cache(request: Request) -> identity.PrincipalCache:
+    """The app's per-process key cache (made on first use; a test may put its own in place)."""
+    cache: identity.PrincipalCache | None = getattr(request.app.state, "principal_cache", None)
+    if cache is None:
+        cache = request.app.state.principal_cache = identity.PrincipalCache()
+    return cache
+
+
 def get_principal(request: Request) -> Principal:
-    """The caller, looked up in its own short read transaction, *before* the request's session
-    touches the database: on SQLite a write request's session holds the write lock from its first
-    statement, so recording ``last_used_at`` after that would wait out the busy timeout and fail."""
+    """The caller: from the per-process cache (at most ``identity.AUTH_CACHE_SECONDS`` old), else
+    looked up in its own short read transaction, *before* the request's session touches the
+    database: on SQLite a write request's session holds the write lock from its first statement,
+    so recording ``last_used_at`` after that would wait out the busy timeout and fail."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("missing API key: send Authorization: Bearer <token>")
-    db = get_db(request)
-    with db.transaction(write=False) as session:
-        auth = identity.principal_for_token(session, token.strip())
+    cache = principal_cache(request)
+    auth = cache.get(token)
     if auth is None:
-        raise Unauthenticated("invalid or revoked API key")
+        db = get_db(request)
+        with db.transaction(write=False) as session:
+            auth = identity.principal_for_token(session, token)
+        if auth is None:
+            raise Unauthenticated("invalid or revoked API key")
+        if auth.stale:
+            _touch(db, auth.principal.id)
+        cache.put(token, auth)
     principal = auth.principal
-    if auth.stale:
-        _touch(db, principal.id)
     request.state.principal = principal
     limiter = getattr(request.app.state, "rate_limiter", None)
     if limiter is not None:
@@ -78,7 +92,9 @@ def _touch(db: Database, key_id: str) -> None:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def page_params(limit: int = 50, cursor: str | None = None) -> tuple[int, str | None]:
+async def page_params(limit: int = 50, cursor: str | None = None) -> tuple[int, str | None]:
+    """(``async`` only so FastAPI calls it in place: a plain function would take a trip through
+    the thread pool on every list request.)"""
     return limit, cursor
 
 

@@ -1,12 +1,14 @@
 """Load: a 70 % read / 30 % write mix from many concurrent clients against a production-like server.
 
-    python bench/load.py [--clients 50] [--duration 60] [--workers 4] [--units 1000] [--tickets 5000]
-                         [--db-name slatrack_bench_load]
+    python bench/load.py [--clients 50] [--duration 60] [--workers 4] [--client raw|httpx]
+                         [--units 1000] [--tickets 5000] [--db-name slatrack_bench_load]
 
 Seeds a scratch PostgreSQL database (4 contracts, ``--units`` units, ``--tickets`` tickets with
 their events, a month of status events), starts ``uvicorn api.asgi:app --workers N`` on loopback
-(as ``slatrack serve --workers N`` does), and runs ``--clients`` concurrent clients (httpx async,
-one connection each, 10 API keys shared round robin, as several agencies' systems would) for
+(as ``slatrack serve --workers N`` does; uvicorn picks uvloop and httptools, both installed), and
+runs ``--clients`` concurrent clients (``--client raw``: hand-written HTTP/1.1 on asyncio streams
+and uvloop, ≈ 0.4 ms of CPU per request; ``--client httpx``: the httpx async client; one
+connection each, 10 API keys shared round robin, as several agencies' systems would) for
 ``--duration`` seconds. Each request is drawn from the mix:
 
     reads 70 %: ticket detail 18, ticket list 10, ticket SLA 14, contract compliance (a month) 6,
@@ -21,26 +23,41 @@ machine they take CPU from the server, so say what the machine was doing when qu
 It also prints the CPU the server processes and PostgreSQL backends used per request, which says
 what the machine could serve with its cores free.
 
-Last runs (2026-12-01, 2 CPUs shared with other jobs; 4 contracts, 1,000 units, 5,000 tickets):
+Runs (2026-12-01, 2 CPUs shared with other jobs; 4 contracts, 1,000 units, 5,000 tickets):
 
+Before the per-request CPU work (httpx client):
 - 50 clients, 60 s, 4 workers, load average 8-12 from other jobs: 1,126 requests, 17.7 req/s,
   p50 2,163 ms, p95 7,518 ms, p99 9,809 ms, 0 errors; the server got 0.44 cores.
 - 10 clients, 30 s, 2 workers, load average 2.6-4.8: 1,546 requests, 51.0 req/s, p50 159 ms,
   p95 474 ms, p99 688 ms, 0 errors; the server got 0.99 cores.
-- Either way ≈ 23-27 ms of CPU per request (server ≈ 19-25 ms, PostgreSQL ≈ 3-4 ms): about 40
-  requests/s per free core for this mix, so the target (300 req/s, p99 150 ms) needs ~8 free cores
-  or a several-fold cut in per-request CPU. Target NOT met on this machine.
-- Per-request server CPU by endpoint (1 worker, sequential): unit 9 ms, units 12, status batch 15,
-  tickets 17, ticket 19, event 22, ticket create 25, ticket SLA 27, compliance (month) 51,
-  availability (month) 78. Fixed floor: ~1.3 ms framework, ~3 ms authentication (its own session:
-  checkout with pre-ping, BEGIN, SELECT, COMMIT), ~1.5-2 ms per ORM query. No N+1 found (ticket
-  detail 5-6 queries, lists 2, SLA 7, compliance 7, availability 11); the hot queries use indexes.
+- Either way ≈ 23-27 ms of CPU per request (server ≈ 19-25 ms, PostgreSQL ≈ 3-4 ms).
+
+After (key cache, hot read handlers writing their own JSON, idle-only pool ping; raw client):
+- 50 clients, 60 s, 2 workers, load average 3.8 before, 8.5 at the end (another job's bench and
+  test suite): 4,482 requests, 73.8 req/s, p50 361 ms, p95 2,373 ms, p99 6,924 ms, 0 errors;
+  server 15.4 ms CPU/request (1.14 cores), PostgreSQL 1.6 ms, the raw client 0.4 ms: 17.4 ms
+  of this machine's CPU per request. A same-settings run a minute earlier, while another job
+  was COPYing into PostgreSQL, got the server 0.44 cores: 29.5 req/s, p95 10.2 s, and 17 errors (503
+  database_unavailable; most likely pool checkouts waiting past the 10 s pool timeout while the
+  server was starved, as p95 ≈ the timeout suggests; that run's server log was not kept, so the
+  bench now prints the server's first ERROR lines when requests fail).
+- POST ticket is the p95/p99 outlier (p50 ≈ 2 s): creates on one contract queue on the
+  contract's ticket counter row lock, held for the whole write transaction.
+
+What the machine can reach: 17.4 ms of CPU per request → 1000 / 17.4 ≈ 57 requests/s per free
+core, ≈ 115 req/s with both cores free and nothing else running (server at 15.4 ms alone:
+≈ 130 req/s). The target, 300 req/s, needs 300 × 17.4 ms ≈ 5.2 cores at today's cost, or on
+2 cores a cost of ≤ 2 × 1000 / 300 ≈ 6.7 ms of CPU per request all in (server, PostgreSQL,
+client), with headroom for p99 ≤ 150 ms nearer 5 ms: another ~3× cut, mostly in the write
+paths (idempotency + audit flushes, ≈ 15 ms) and availability/compliance (≈ 50/22 ms), which
+this work did not touch. Target NOT met on this machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -53,6 +70,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -219,16 +237,17 @@ class Client:
             "reported_at": reported.isoformat(), "unit_down": r.random() < 0.3},
             "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
 
-    async def run(self, client: httpx.AsyncClient, until: float) -> None:
+    async def run(self, client: httpx.AsyncClient | RawHTTP, until: float) -> None:
+        http: Any = client.connection() if isinstance(client, RawHTTP) else client
         while time.monotonic() < until:
             name, method, url, kwargs = self.request(self.pick())
             headers = {**self.headers, **kwargs.pop("headers", {})}
             t0 = time.perf_counter()
             try:
-                resp = await client.request(method, url, headers=headers, **kwargs)
+                resp = await http.request(method, url, headers=headers, **kwargs)
                 ok = 200 <= resp.status_code < 300
                 detail = f"{resp.status_code} {resp.text[:200]}"
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
                 ok, resp, detail = False, None, f"{type(exc).__name__}: {exc}"
             elapsed = time.perf_counter() - t0
             self.stats.latencies[name].append(elapsed)
@@ -240,21 +259,108 @@ class Client:
                 self.mine.append([body["id"], datetime.fromisoformat(body["reported_at"]), 0])
 
 
+class RawResponse:
+    def __init__(self, status_code: int, content: bytes):
+        self.status_code = status_code
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection, requests written by hand: a much lighter client than
+    httpx (whose CPU per request, on the same cores as the server, is part of what is measured)."""
+
+    def __init__(self, host: str, port: int, timeout: float):
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, url: str, *, headers: dict[str, str], params: dict[str, Any] | None = None,
+                      json: Any = None) -> RawResponse:
+        return await asyncio.wait_for(self._request(method, url, headers, params, json), self.timeout)
+
+    async def _request(self, method: str, url: str, headers: dict[str, str], params: dict[str, Any] | None,
+                       body_json: Any) -> RawResponse:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        if params:
+            url += "?" + urlencode(params)
+        body = json.dumps(body_json).encode() if body_json is not None else b""
+        head = [f"{method} {url} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]
+        if body_json is not None:
+            head.append("Content-Type: application/json")
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        try:
+            status_line = await self.reader.readuntil(b"\r\n")
+            status = int(status_line.split(b" ", 2)[1])
+            length, close = 0, False
+            while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+                elif name == b"transfer-encoding":
+                    raise ValueError("chunked responses are not supported by the raw client")
+            content = await self.reader.readexactly(length)
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return RawResponse(status, content)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+class RawHTTP:
+    def __init__(self, base: str, timeout: float = 30):
+        u = urlsplit(base)
+        self.host, self.port, self.timeout = u.hostname or "127.0.0.1", u.port or 80, timeout
+        self.connections: list[RawConnection] = []
+
+    def connection(self) -> RawConnection:
+        c = RawConnection(self.host, self.port, self.timeout)
+        self.connections.append(c)
+        return c
+
+    async def __aenter__(self) -> RawHTTP:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for c in self.connections:
+            c.close()
+
+
 async def drive(base: str, seed: Seed, *, clients: int, duration: float,
-                pids: Callable[[], tuple[list[int], list[int]]]) -> tuple[Stats, float, tuple[float, float]]:
+                pids: Callable[[], tuple[list[int], list[int]]], raw: bool = False
+                ) -> tuple[Stats, float, tuple[float, float, float]]:
     stats = Stats()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+    http: Any = RawHTTP(base) if raw else httpx.AsyncClient(base_url=base, timeout=30, limits=limits)
+    async with http:
         # warm-up: a few seconds, not counted
         warm = [Client(1000 + i, base, seed, Stats(), random.Random(1000 + i)) for i in range(clients)]
         await asyncio.gather(*(c.run(http, time.monotonic() + 3) for c in warm))
         workers = [Client(i, base, seed, stats, random.Random(i)) for i in range(clients)]
         server_procs, pg_procs = pids()
-        cpu0 = _cpu_seconds(server_procs), _cpu_seconds(pg_procs)
+        cpu0 = _cpu_seconds(server_procs), _cpu_seconds(pg_procs), time.process_time()
         t0 = time.monotonic()
         await asyncio.gather(*(c.run(http, t0 + duration) for c in workers))
         wall = time.monotonic() - t0
-        cpu = _cpu_seconds(server_procs) - cpu0[0], _cpu_seconds(pg_procs) - cpu0[1]
+        cpu = (_cpu_seconds(server_procs) - cpu0[0], _cpu_seconds(pg_procs) - cpu0[1],
+               time.process_time() - cpu0[2])
     return stats, wall, cpu
 
 
@@ -299,13 +405,14 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[float, float] | None = None
-           ) -> bool:
+def report(stats: Stats, wall: float, *, clients: int, workers: int,
+           cpu: tuple[float, float, float] | None = None, load_before: float | None = None) -> bool:
     every = [x for v in stats.latencies.values() for x in v]
     errors = sum(stats.errors.values())
     rps = len(every) / wall
     print(f"\n{len(every)} requests in {wall:.1f} s from {clients} clients, {workers} server workers, "
-          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end)")
+          f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end"
+          + (f", {load_before:.1f} before the run)" if load_before is not None else ")"))
     print(f"{'endpoint':<20}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, _ in MIX:
         v = stats.latencies.get(name, [])
@@ -316,12 +423,15 @@ def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[
     print(f"{'all':<20}{len(every):>9}{rps:>8.1f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{errors:>8}")
     print(f"mean {statistics.mean(every) * 1000:.1f} ms")
     if cpu is not None:
-        server_cpu, pg_cpu = cpu
+        server_cpu, pg_cpu, client_cpu = cpu
         per = (server_cpu + pg_cpu) / max(1, len(every)) * 1000
         print(f"CPU used: server {server_cpu:.1f} s ({server_cpu / wall:.2f} cores), PostgreSQL backends "
               f"{pg_cpu:.1f} s ({pg_cpu / wall:.2f} cores): {per:.1f} ms of CPU per request "
               f"(server {server_cpu / max(1, len(every)) * 1000:.1f} ms) → about {1000 / per:.0f} requests/s "
               f"per fully free core")
+        print(f"CPU used by the load client (this process): {client_cpu:.1f} s ({client_cpu / wall:.2f} cores), "
+              f"{client_cpu / max(1, len(every)) * 1000:.1f} ms per request; with it, "
+              f"{per + client_cpu / max(1, len(every)) * 1000:.1f} ms of this machine's CPU per request")
     for name, sample in stats.samples.items():
         print(f"  first error for {name}: {sample}")
     met = rps >= 300 and p99 <= 150 and errors == 0
@@ -333,23 +443,36 @@ def report(stats: Stats, wall: float, *, clients: int, workers: int, cpu: tuple[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds of measured load")
+    parser.add_argument("--duration", "--seconds", type=float, default=60.0, help="seconds of measured load")
+    parser.add_argument("--client", choices=("httpx", "raw"), default="raw",
+                        help="httpx: the async httpx client; raw: hand-written HTTP/1.1 on asyncio streams "
+                             "(several times less client CPU per request), on uvloop when installed")
     parser.add_argument("--workers", type=int, default=4, help="server worker processes")
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--tickets", type=int, default=5000)
     parser.add_argument("--db-name", default="slatrack_bench_load", help="scratch database (dropped after)")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with scratch_database(args.db_name) as url, tempfile.TemporaryDirectory() as data_dir:
         seed = load(url, units=args.units, tickets=args.tickets)
         srv = Server(url, Path(data_dir), workers=args.workers)
         srv.start()
         try:
             assert srv.proc is not None
-            stats, wall, cpu = asyncio.run(drive(srv.url, seed, clients=args.clients, duration=args.duration,
-                                                 pids=lambda: (server_pids(srv.proc.pid), postgres_pids(url))))
+            coro = drive(srv.url, seed, clients=args.clients, duration=args.duration, raw=args.client == "raw",
+                         pids=lambda: (server_pids(srv.proc.pid), postgres_pids(url)))
+            if args.client == "raw":
+                try:
+                    import uvloop
+                except ImportError:
+                    uvloop = None
+            stats, wall, cpu = uvloop.run(coro) if args.client == "raw" and uvloop else asyncio.run(coro)
         finally:
             srv.stop()
-    report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu)
+            if sum(stats.errors.values()) if "stats" in locals() else False:
+                lines = [line for line in srv.log.read_text(errors="replace").splitlines() if "ERROR" in line]
+                print(f"server log: {len(lines)} ERROR lines; the first: {lines[:3]}")
+    report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu, load_before=load_before)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -84,8 +85,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, poolclass:
 
     SQLite: foreign keys on, WAL journal, a busy timeout, and transactions begun by us so a
     write transaction can take the write lock up front (``BEGIN IMMEDIATE``); see
-    :func:`write_session`. PostgreSQL: psycopg 3 with pre-ping and a connect timeout, so an
-    outage surfaces as an error instead of a hang.
+    :func:`write_session`. PostgreSQL: psycopg 3 with a ping of connections that sat idle (see
+    :func:`_ping_idle_connections`) and a connect timeout, so an outage surfaces as an error
+    instead of a hang.
     """
     if is_sqlite(url):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
@@ -100,13 +102,41 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False, poolclass:
         )
         _configure_sqlite(engine)
         return engine
-    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": echo}
     if poolclass is NullPool:
         kwargs["poolclass"] = NullPool
     else:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=10)
     kwargs["connect_args"] = {"connect_timeout": 5, "options": "-c statement_timeout=60000 -c timezone=UTC"}
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 2.0
+"""A pooled PostgreSQL connection idle longer than this is pinged before use (and replaced if dead)."""
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Pre-ping, but only connections that sat in the pool for a while: ``pool_pre_ping`` costs a
+    round trip on every checkout, a good share of a small request's CPU. A connection back in the
+    pool within :data:`IDLE_PING_SECONDS` was working moments ago; if the server went away since,
+    the request on it fails like any request during the outage (503), and that disconnect makes
+    SQLAlchemy discard every older pooled connection, so the next requests reconnect."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # the pool replaces the connection and retries the checkout
+            raise DisconnectionError(f"stale pooled connection: {exc}") from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -72,6 +76,8 @@ def revoke_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
         session.flush()
         audit.record(session, principal, action="api_key.revoke", entity_type="api_key", entity_id=key.id,
                      agency_id=key.agency_id, before=before, after=audit.snapshot(key))
+    for cache in list(_caches):  # immediate in this process; other processes within their TTL
+        cache.forget_key(key.id)
     return key
 
 
@@ -97,6 +103,53 @@ def principal_for_token(session: Session, token: str) -> KeyAuth | None:
                           kind="key")
     stale = key.last_used_at is None or utcnow() - key.last_used_at > timedelta(minutes=1)
     return KeyAuth(principal, stale)
+
+
+AUTH_CACHE_SECONDS = 2.0
+"""How long a process may keep answering for a key from memory. A key revoked by *another* process
+(the CLI, another worker) is refused by every process at most this long after the revocation
+commits; a key revoked through this process is forgotten at once."""
+
+
+class PrincipalCache:
+    """A small per-process map from token hash to the :class:`KeyAuth` looked up for it, each entry
+    kept at most ``ttl`` seconds, so an API request need not open its own transaction just to find
+    its caller. Only valid keys are kept (an unknown or revoked token is looked up every time, so
+    random tokens cannot fill it); the entry's ``stale`` is cleared once the caller has recorded
+    ``last_used_at``, which therefore stays at most once a minute per process."""
+
+    def __init__(self, ttl: float = AUTH_CACHE_SECONDS, *, max_entries: int = 4096,
+                 clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, tuple[float, KeyAuth]] = {}
+        self._lock = threading.Lock()
+        _caches.add(self)
+
+    def get(self, token: str) -> KeyAuth | None:
+        found = self._entries.get(_token_hash(token))
+        if found is None or found[0] <= self.clock():
+            return None
+        return found[1]
+
+    def put(self, token: str, auth: KeyAuth) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                now = self.clock()
+                self._entries = {h: e for h, e in self._entries.items() if e[0] > now}
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+            self._entries[_token_hash(token)] = (self.clock() + self.ttl, replace(auth, stale=False))
+
+    def forget_key(self, key_id: str) -> None:
+        with self._lock:
+            self._entries = {h: e for h, e in self._entries.items() if e[1].principal.id != key_id}
+
+
+_caches: weakref.WeakSet[PrincipalCache] = weakref.WeakSet()
 
 
 def touch_key(session: Session, key_id: str) -> None:

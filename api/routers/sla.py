@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import PrincipalDep, SessionDep
+from api.routers.registry import json_response
 from fleet import sla_service
 from fleet.schemas.sla import ComplianceOut, TicketSlaOut
 from fleet.schemas.types import Day, Instant
@@ -21,8 +23,8 @@ ToQuery = Annotated[Day, Query(alias="to", description="day after the last (excl
 
 @router.get("/tickets/{ticket_id}/sla", response_model=TicketSlaOut)
 def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDep, at: AtQuery = None,
-               as_of: AsOfQuery = None) -> TicketSlaOut:
-    return sla_service.ticket_sla(session, principal, ticket_id, at=at, as_of=as_of)
+               as_of: AsOfQuery = None) -> Response:
+    return json_response(sla_service.ticket_sla(session, principal, ticket_id, at=at, as_of=as_of))
 
 
 @router.get("/contracts/{contract_id}/compliance", response_model=ComplianceOut)

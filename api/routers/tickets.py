@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.idempotency import IdempotencyKey, respond
-from api.routers.registry import PageOut
+from api.routers.registry import PageOut, json_response
 from fleet import sla_service, tickets
 from fleet.schemas.sla import AtRiskOut
 from fleet.schemas.tickets import (
@@ -51,12 +51,14 @@ def list_tickets(
                 "next_cursor": None}
     filters = {"contract_id": contract_id, "unit_id": unit_id, "status": status, "priority": priority,
                "reported_from": reported_from, "reported_to": reported_to}
-    return tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
+    found = tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
+    return json_response(PageOut[TicketOut](items=[TicketOut.model_validate(t) for t in found.items],
+                                            next_cursor=found.next_cursor))
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
-def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> TicketDetailOut:
-    return tickets.detail(session, principal, ticket_id)
+def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    return json_response(tickets.detail(session, principal, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)
