@@ -8,7 +8,7 @@ ignored). ``as_of`` defaults to now and ``at`` to ``as_of``. The judgement itsel
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
@@ -224,6 +224,28 @@ def compliance_out(contract: Contract, ctx: ContractClocks, evaluated: Sequence[
     )
 
 
+def evaluate_tickets(session: Session, tickets: Sequence[Ticket], moments: Instants
+                     ) -> Iterator[tuple[Ticket, clocks.TicketSla]]:
+    """Each ticket with its clocks read at ``moments``: all their facts in one query, each
+    contract's clocks loaded once (the open-work and at-risk lists)."""
+    if not tickets:
+        return
+    facts = facts_where(session, [Ticket.id.in_([t.id for t in tickets])], as_of=moments.as_of)
+    contexts: dict[str, ContractClocks] = {}
+    for t in tickets:
+        ctx = contexts.get(t.contract_id)
+        if ctx is None:
+            contract = session.get_one(Contract, t.contract_id)
+            ctx = contexts[t.contract_id] = ContractClocks.load(session, contract, as_of=moments.as_of)
+        _, sla = ctx.evaluate(t.reported_at, t.initial_priority, facts.get(t.id, []), moments)
+        yield t, sla
+
+
+def percent_used(m: clocks.MetricClock) -> float | None:
+    """How much of the clock's target is used, in percent (None for a target of 0 minutes)."""
+    return round(100 * m.elapsed.total_seconds() / (m.target_minutes * MINUTE), 1) if m.target_minutes else None
+
+
 def at_risk(session: Session, principal: Principal, *, contract_id: str | None = None,
             now: datetime | None = None, limit: int = 200) -> list[AtRiskOut]:
     """Open tickets with a running clock past the contract's warning threshold (or already
@@ -233,29 +255,17 @@ def at_risk(session: Session, principal: Principal, *, contract_id: str | None =
     stmt = scoped(select(Ticket).where(Ticket.status.not_in(("resolved", "closed"))), Ticket, principal)
     if contract_id:
         stmt = stmt.where(Ticket.contract_id == contract_id)
-    open_tickets = list(session.scalars(stmt).all())
-    if not open_tickets:
-        return []
-    facts = facts_where(session, [Ticket.id.in_([t.id for t in open_tickets])], as_of=moments.as_of)
-    contexts: dict[str, ContractClocks] = {}
     found: list[AtRiskOut] = []
-    for t in open_tickets:
-        ctx = contexts.get(t.contract_id)
-        if ctx is None:
-            contract = session.get(Contract, t.contract_id)
-            assert contract is not None
-            ctx = contexts[t.contract_id] = ContractClocks.load(session, contract, as_of=moments.as_of)
-        _, sla = ctx.evaluate(t.reported_at, t.initial_priority, facts.get(t.id, []), moments)
+    for t, sla in evaluate_tickets(session, list(session.scalars(stmt).all()), moments):
         risky = [m for m in sla.metrics if m.stopped_at is None and (m.at_risk or m.breached)]
         if not risky:
             continue
         m = min(risky, key=lambda c: (c.due_at or moments.at))
+        used = percent_used(m)
         found.append(AtRiskOut(
             ticket_id=t.id, number=t.number, unit_id=t.unit_id, contract_id=t.contract_id, priority=sla.priority,
             status=t.status, summary=t.summary, metric=m.metric, target_minutes=m.target_minutes,
-            elapsed_minutes=m.elapsed_minutes, due_at=m.due_at,
-            percent_used=round(100 * m.elapsed.total_seconds() / (m.target_minutes * MINUTE), 1)
-            if m.target_minutes else 100.0))
+            elapsed_minutes=m.elapsed_minutes, due_at=m.due_at, percent_used=100.0 if used is None else used))
     found.sort(key=lambda r: (r.due_at or moments.at, r.number))
     return found[:limit]
 

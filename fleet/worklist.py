@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session
 from fleet.models import Contract, Ticket, Unit
 from fleet.principal import Principal
 from fleet.schemas.sla import ComplianceOut
-from fleet.sla_service import ContractClocks, EvaluatedTicket, compliance_out, evaluate_period, instants, period_bounds
+from fleet.sla_service import (
+    ContractClocks,
+    EvaluatedTicket,
+    compliance_out,
+    evaluate_period,
+    evaluate_tickets,
+    instants,
+    percent_used,
+    period_bounds,
+)
 from fleet.tenancy import get_scoped, scope_filter
-from fleet.tickets import facts_where
 from slas import clocks
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
@@ -77,28 +85,17 @@ def open_work(session: Session, principal: Principal, *, now: datetime | None = 
             .where(Ticket.status.in_(OPEN)).order_by(Ticket.reported_at).limit(limit))
     clause = scope_filter(Ticket, principal)
     rows = session.execute(stmt if clause is None else stmt.where(clause)).all()
-    if not rows:
-        return []
-    ids = [r[0].id for r in rows]
-    facts = facts_where(session, [Ticket.id.in_(ids)], as_of=moments.as_of)
-    contexts: dict[str, ContractClocks] = {}
+    places = {ticket.id: (serial, site, number) for ticket, serial, site, number in rows}
     items: list[WorkItem] = []
-    for ticket, serial, site, number in rows:
-        ctx = contexts.get(ticket.contract_id)
-        if ctx is None:
-            contract = session.get_one(Contract, ticket.contract_id)
-            ctx = contexts[ticket.contract_id] = ContractClocks.load(session, contract, as_of=moments.as_of)
-        _, sla = ctx.evaluate(ticket.reported_at, ticket.initial_priority, facts.get(ticket.id, []), moments)
+    for ticket, sla in evaluate_tickets(session, [r[0] for r in rows], moments):
+        serial, site, number = places[ticket.id]
         m = _pick(sla)
-        used = None
-        if m is not None and m.target_minutes:
-            used = round(100 * m.elapsed.total_seconds() / (m.target_minutes * 60), 1)
         items.append(WorkItem(
             ticket_id=ticket.id, number=ticket.number, priority=sla.priority, status=ticket.status,
             summary=ticket.summary, reported_at=ticket.reported_at, unit_id=ticket.unit_id, unit_serial=serial,
             site=site, contract_number=number, metric=m.metric if m else None, due_at=m.due_at if m else None,
             state=m.state if m else "met", breached=bool(m and m.breached), at_risk=bool(m and m.at_risk),
-            percent_used=used))
+            percent_used=percent_used(m) if m else None))
     rank = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
     items.sort(key=lambda i: (rank[i.urgency] if i.metric else 4, i.due_at or _FAR, i.priority, i.number))
     return items
