@@ -37,14 +37,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(database_url: str, *, workers: int = 2, data_dir: str = "/tmp/slatrack-bench") -> Iterator[str]:
-    """Run ``uvicorn api.asgi:app`` as production would, yield its base URL."""
+def server(database_url: str, *, workers: int = 2, data_dir: str = "/tmp/slatrack-bench",
+           pids: list[int] | None = None) -> Iterator[str]:
+    """Run ``uvicorn api.asgi:app`` as production would, yield its base URL (and append the
+    uvicorn parent's pid to ``pids``, for CPU accounting)."""
     port = free_port()
     env = {**os.environ, "SLATRACK_DATABASE_URL": database_url, "SLATRACK_DATA_DIR": data_dir,
            "SLATRACK_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
                              str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
                             env=env)
+    if pids is not None:
+        pids.append(proc.pid)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):

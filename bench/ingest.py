@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import queue
 import statistics
 import sys
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.migrate import upgrade
 from bench._scratch import scratch_database, server
+from bench.load import _cpu_seconds, postgres_pids, server_pids
 from fleet import identity, registry
 from fleet.db import Database, make_engine
 from fleet.principal import SYSTEM
@@ -187,10 +189,14 @@ def main() -> None:
         print(f"{len(evs):,} events for {len(units):,} units in {len(payloads)} batches of {args.batch:,}; "
               f"{args.clients} clients, {args.workers} server workers; "
               f"schema at revision {args.revision}; {date.today()}")
-        with server(url, workers=args.workers) as base:
+        parent: list[int] = []
+        with server(url, workers=args.workers, pids=parent) as base:
             warm = json.dumps({"events": []}).encode()
             post_all(base, token, [warm] * (args.workers * 2), args.clients)
+            procs = (server_pids(parent[0]), postgres_pids(url))
+            cpu0 = (_cpu_seconds(procs[0]), _cpu_seconds(procs[1]), time.process_time())
             elapsed, accepted, duplicates, latencies = post_all(base, token, payloads, args.clients)
+            cpu = (_cpu_seconds(procs[0]) - cpu0[0], _cpu_seconds(procs[1]) - cpu0[1], time.process_time() - cpu0[2])
         stored = count_rows(url)
         assert accepted == stored == len(evs) and duplicates == 0, (accepted, duplicates, stored)
         http_rate = accepted / elapsed
@@ -199,6 +205,9 @@ def main() -> None:
         print(f"HTTP : {accepted:,} events in {elapsed:.2f} s = {http_rate:,.0f} events/s "
               f"(batch latency p50 {p50:.0f} ms, p95 {p95:.0f} ms)"
               f"  target {TARGET_RATE:,}: {http_rate / TARGET_RATE:.2f}x")
+        per = [c / accepted * 1e6 for c in cpu]
+        print(f"CPU  : server {per[0]:.1f} µs/event ({cpu[0] / elapsed:.2f} cores), PostgreSQL {per[1]:.1f} µs/event "
+              f"({cpu[1] / elapsed:.2f} cores), clients {per[2]:.1f} µs/event; {os.cpu_count()} CPUs")
         rates = {}
         for streams in sorted({1, args.workers}):
             copy_s = copy_ceiling(url, evs, units, streams)

@@ -24,6 +24,13 @@ class StatusEvent(Base):
     and ``event_id`` are in byte order (``COLLATE "C"``), so grouping by unit needs no ``strcoll``
     and plain ``unit_id = …`` lookups use the same index (docs/SCALING.md). It is the table to
     partition by month of ``occurred_at`` when it outgrows one (docs/SCALING.md).
+
+    No foreign key to ``units`` and no index on ``agency_id`` (revision 20261201_0003): the key's
+    per-row check is a trigger query and a ``FOR KEY SHARE`` lock on the unit for every one of
+    10,000 rows a batch, the biggest cost of an insert here, and no query reads events by agency.
+    The reference still holds: :func:`fleet.uptime.ingest` stores an event only for a unit it has
+    just read in the same transaction (tenancy-scoped), and units are never deleted (no code path
+    deletes one; a unit leaves service, it does not vanish). ``agency_id`` is the unit's, copied.
     """
 
     __tablename__ = "status_events"
@@ -34,8 +41,8 @@ class StatusEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    agency_id: Mapped[str] = mapped_column(String(36), index=True)
-    unit_id: Mapped[str] = mapped_column(_bytewise(36), ForeignKey("units.id"))
+    agency_id: Mapped[str] = mapped_column(String(36))
+    unit_id: Mapped[str] = mapped_column(_bytewise(36))
     event_id: Mapped[str] = mapped_column(_bytewise(100))
     state: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
