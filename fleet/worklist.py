@@ -135,7 +135,8 @@ def contract_period(session: Session, principal: Principal, contract_id: str, *,
                round(sum(m.paused_for.total_seconds() for m in e.sla.metrics) / 60, 1))
         for e in evaluated if any(m.breached for m in e.sla.metrics)
     ]
-    return ContractPeriod(compliance_out(contract, ctx, evaluated, start_date, end_date, moments), breaches)
+    compliance = compliance_out(contract, ctx, [e.sla for e in evaluated], start_date, end_date, moments)
+    return ContractPeriod(compliance, breaches)
 
 
 def contract_months(session: Session, principal: Principal, contract_id: str, months: list[tuple[date, date]],
@@ -148,5 +149,5 @@ def contract_months(session: Session, principal: Principal, contract_id: str, mo
     ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     bounds = [period_bounds(ctx.calendar, start, end) for start, end in months]
     evaluated = evaluate_period(session, ctx, min(b[0] for b in bounds), max(b[1] for b in bounds), moments)
-    return [compliance_out(contract, ctx, [e for e in evaluated if lo <= e.reported_at < hi], start, end, moments)
+    return [compliance_out(contract, ctx, [e.sla for e in evaluated if lo <= e.reported_at < hi], start, end, moments)
             for (start, end), (lo, hi) in zip(months, bounds, strict=True)]

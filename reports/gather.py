@@ -489,7 +489,7 @@ def _load_contract(session: Session, principal: Principal, contract: Contract, s
     ctx = sla_service.ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = sla_service.period_bounds(ctx.calendar, start_date, end_date)
     evaluated = sla_service.evaluate_period(session, ctx, start, end, moments)
-    compliance = sla_service.compliance_out(contract, ctx, evaluated, start_date, end_date, moments)
+    compliance = sla_service.compliance_out(contract, ctx, [e.sla for e in evaluated], start_date, end_date, moments)
     availability = uptime.contract_availability(session, principal, contract.id, start_date=start_date,
                                                 end_date=end_date, at=moments.at, as_of=moments.as_of)
     where = [Ticket.contract_id == contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,

@@ -103,6 +103,30 @@ def test_a_period_evaluated_in_bulk_equals_each_ticket_read_alone(session) -> No
     assert {m.state for e in evaluated for m in e.sla.metrics} >= {"met", "running"}
 
 
+@pytest.mark.parametrize("hours_after", [8, 30])
+@pytest.mark.parametrize("before_corrections", [False, True])
+def test_the_lean_clock_inputs_read_the_same_clocks_as_the_full_facts(  # type: ignore[no-untyped-def]
+        session, hours_after, before_corrections) -> None:
+    from fleet import sla_service
+    from fleet.models import TicketEvent
+
+    contract, all_tickets = _tickets(session)
+    as_of = None
+    if before_corrections:
+        from sqlalchemy import func, select
+        as_of = session.scalar(select(func.max(TicketEvent.recorded_at)).where(TicketEvent.type != "corrected"))
+    moments = sla_service.instants(T0 + hours_after * H, as_of)
+    ctx = sla_service.ContractClocks.load(session, contract, as_of=moments.as_of)
+    start, end = sla_service.period_bounds(ctx.calendar, date(2026, 3, 1), date(2026, 4, 1))
+    full = sla_service.evaluate_period(session, ctx, start, end, moments)
+    lean = sla_service._period_clock_inputs(session, ctx, start, end, moments)
+    assert [(r[0], r[1]) for r in lean] == [(e.reported_at, _initial(all_tickets, e.id)) for e in full]
+    assert [sla for _, sla in ctx.evaluate_timelines(lean, moments)] == [e.sla for e in full]
+    assert [[(f.type, f.occurred_at) for f in r[2]] for r in lean][1:3] == [
+        [("acknowledged", T0 + 2 * H), ("on_site", T0 + 4 * H)],
+        [("acknowledged", T0 + 5 * H), ("restored", T0 + 5 * H), ("resolved", T0 + 5 * H)]]
+
+
 def _initial(tickets, ticket_id):  # type: ignore[no-untyped-def]
     return next(t.initial_priority for t in tickets if t.id == ticket_id)
 
