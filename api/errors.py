@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -119,6 +119,14 @@ async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, "conflict", "the request conflicts with the existing record (a duplicate?)")
 
 
+async def _data(request: Request, exc: Exception) -> JSONResponse:
+    """A value the database refused (e.g. a NUL character in a form field): the transaction is
+    rolled back, so nothing changed. Inputs are checked before they get here; this is the net."""
+    log.info("data error (request %s): %s", request_id_var.get(), exc)
+    return error_response(422, "invalid_value", "a value in the request cannot be stored or compared "
+                          "(e.g. a NUL character); nothing was changed")
+
+
 async def _database(request: Request, exc: Exception) -> JSONResponse:
     log.error("database unavailable (request %s): %s", request_id_var.get(), exc)
     return error_response(503, "database_unavailable", "the database is unavailable; retry shortly",
@@ -145,6 +153,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _data)
     app.add_exception_handler(OperationalError, _database)
     app.add_exception_handler(PoolTimeout, _database)
     app.add_exception_handler(NaiveDatetimeError, _naive)

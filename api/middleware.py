@@ -1,6 +1,7 @@
 """ASGI middleware: a request id on every request (log lines, audit entries, error bodies and
 the ``X-Request-ID`` header), a cap on request body size, JSON bodies on the API (415 otherwise),
-and security headers."""
+no NUL characters in the URL (PostgreSQL cannot compare or store them: a ``%00`` in an id would
+fail in the driver), and security headers."""
 
 from __future__ import annotations
 
@@ -84,6 +85,11 @@ class RequestContext:
             length = headers.get(b"content-length")
             if length is not None and length.isdigit() and int(length) > limit:
                 for m in _error(413, "payload_too_large", f"request body over {limit} bytes", rid):
+                    await send(m)
+                return
+            if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
+                status_holder["status"] = 422
+                for m in _error(422, "invalid_request", "the URL may not contain NUL characters (%00)", rid):
                     await send(m)
                 return
             media = self.wrong_media_type(scope, headers)

@@ -70,6 +70,7 @@ from fleet.errors import Conflict, Invalid
 from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, Unit
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
+from fleet.schemas.types import NUL_MESSAGE
 from fleet.schemas.uptime import (
     BatchErrors,
     CancelIn,
@@ -121,10 +122,13 @@ def ingest_json(session: Session, principal: Principal, body: bytes) -> IngestOu
         events = parse_status_batch(body)
     except BatchErrors as exc:
         problems = list(exc.problems)
-        if exc.valid:
-            units = _units(session, principal, {e["unit_id"] for e in exc.valid.values()})
+        nul = _nul_problems(exc.valid.items())
+        problems.extend(nul)
+        valid = {i: e for i, e in exc.valid.items() if i not in {p["index"] for p in nul}}
+        if valid:
+            units = _units(session, principal, {e["unit_id"] for e in valid.values()})
             latest = utcnow() + FUTURE_TOLERANCE
-            for i, e in exc.valid.items():
+            for i, e in valid.items():
                 reason = _why(e["unit_id"], units.get(e["unit_id"]), e["occurred_at"].astimezone(UTC), latest)
                 if reason:
                     problems.append({"index": i, "event_id": e["event_id"], "reason": reason})
@@ -137,9 +141,10 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
     principal.require("status.write")
     if not events:
         return IngestOut(accepted=0, duplicates=0)
-    units = _units(session, principal, {e["unit_id"] for e in events})
+    problems = _nul_problems(enumerate(events))  # named with the other problems, kept out of SQL
+    bad = {p["index"] for p in problems}
+    units = _units(session, principal, {e["unit_id"] for e in events if "\x00" not in e["unit_id"]})
     latest = utcnow() + FUTURE_TOLERANCE
-    problems: list[dict[str, Any]] = []
     instants: list[str] = []
     unique: dict[tuple[str, str], _Row] = {}
     for i, e in enumerate(events):
@@ -150,7 +155,8 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
             when = when.astimezone(UTC)
         unit = units.get(unit_id)
         if unit is None or when < unit[1] or when > latest:
-            problems.append({"index": i, "event_id": event_id, "reason": _why(unit_id, unit, when, latest)})
+            if not bad or i not in bad:
+                problems.append({"index": i, "event_id": event_id, "reason": _why(unit_id, unit, when, latest)})
         elif not problems:
             iso = when.isoformat().replace("+00:00", "Z")
             instants.append(iso)
@@ -171,6 +177,13 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
                             "units": len({r[0] for r in rows}), "first_occurred_at": min(r[1] for r in rows),
                             "last_occurred_at": max(r[1] for r in rows), "sha256": digest})
     return IngestOut(accepted=accepted, duplicates=duplicates)
+
+
+def _nul_problems(events: Iterable[tuple[int, StatusEventIn]]) -> list[dict[str, Any]]:
+    """Events whose ids hold a NUL character (PostgreSQL cannot store one; see
+    :data:`fleet.schemas.types.NUL_MESSAGE`)."""
+    return [{"index": i, "event_id": e["event_id"], "reason": NUL_MESSAGE} for i, e in events
+            if "\x00" in e["event_id"] or "\x00" in e["unit_id"]]
 
 
 def _units(session: Session, principal: Principal, unit_ids: set[str]) -> dict[str, tuple[str, datetime]]:

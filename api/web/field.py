@@ -54,7 +54,8 @@ def login(request: Request, _csrf: CsrfDep, username: Annotated[str, Form(max_le
           password: Annotated[str, Form(max_length=1000)] = "", next: OptStr = None) -> Response:
     db = get_db(request)
     with db.transaction(write=False) as s:
-        principal = identity.principal_for_login(s, username.strip(), password) if username and password else None
+        principal = (identity.principal_for_login(s, username.strip(), password)
+                     if username and password and "\x00" not in username else None)
     if principal is None or principal.role == "telemetry":
         # one message whatever was wrong (no user enumeration); telemetry accounts have no pages
         return page(request, "login.html", {"next": safe_next(next) or "", "username": username,

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, field_validator
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 Metric = Literal["response", "on_site", "restore", "resolve"]
@@ -16,9 +16,32 @@ ClockKind = Literal["24x7", "calendar"]
 
 
 class StrictInput(BaseModel):
-    """Base of every request body: strict types, unknown fields rejected."""
+    """Base of every request body: strict types, unknown fields rejected, no NUL characters."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
+
+
+NUL_MESSAGE = "text may not contain NUL characters (\\u0000)"
+"""Why: PostgreSQL cannot store NUL in text, and no field of this API has a use for it; refused
+at the edge, the same on SQLite and PostgreSQL, naming the field, instead of failing on write."""
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a string, or any string inside lists, tuples and dicts, holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    return False
 
 
 def _instant(value: Any) -> Any:

@@ -64,6 +64,25 @@ def test_a_batch_of_events_is_stored_once_each_and_counted(client, session, tele
                                         ("c", "maintenance", "2026-03-03T08:00:00+00:00")]
 
 
+def test_event_ids_are_stored_exactly_whatever_characters_they_hold(client, session, telemetry, unit):
+    odd = ['q"uote', "back\\slash", "com,ma", "{brace}", "tab\tand\nnewline", "ünïcødé ✓", "NULL", " "]
+    events = [status_event(unit.id, f"2026-03-02T10:0{i}:00Z", "up", event_id=e) for i, e in enumerate(odd)]
+    r = client.post(URL, headers=telemetry, json={"events": events})
+    assert r.status_code == 200, r.text
+    assert [e for e, _, _ in stored(session, unit.id)] == odd
+    assert client.post(URL, headers=telemetry, json={"events": events}).json() == {"accepted": 0, "duplicates": 8}
+
+
+def test_a_nul_character_in_an_event_id_refuses_the_batch_and_stores_nothing(client, session, telemetry, unit):
+    before = counts(session)
+    events = [status_event(unit.id, "2026-03-02T10:00:00Z", "up", event_id="fine"),
+              status_event(unit.id, "2026-03-02T11:00:00Z", "down", event_id="nul\x00here")]
+    r = client.post(URL, headers=telemetry, json={"events": events})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"][0]["index"] == 1
+    assert counts(session) == before
+
+
 def test_a_retried_batch_counts_duplicates_stores_nothing_twice_and_is_not_audited_again(
         client, session, telemetry, unit):
     events = [status_event(unit.id, f"2026-03-02T1{i}:00:00Z", "down" if i % 2 else "up") for i in range(4)]

@@ -146,3 +146,9 @@ def test_a_form_post_without_a_session_redirects_to_login_and_returns_to_the_sta
                            follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/"
     assert row_counts(session) == before
+
+
+def test_a_nul_character_in_the_username_is_just_a_failed_login(client: TestClient, world: World) -> None:
+    response = login(client, "eng\x00", "whatever")
+    assert response.status_code == 400
+    assert "Wrong username or password." in response.text
