@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from api.deps import PageDep, PrincipalDep, SessionDep
-from api.routers.registry import PageOut
+from api.routers.registry import PageOut, json_response
 from fleet import uptime
 from fleet.schemas.types import Day, Instant
 from fleet.schemas.uptime import (
@@ -67,9 +68,9 @@ def cancel_window(window_id: str, body: CancelIn, session: SessionDep, principal
 
 @router.get("/contracts/{contract_id}/availability", response_model=ContractAvailabilityOut)
 def contract_availability(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: From, to: To,
-                          at: At = None, as_of: AsOf = None) -> ContractAvailabilityOut:
-    return uptime.contract_availability(session, principal, contract_id, start_date=from_, end_date=to, at=at,
-                                        as_of=as_of)
+                          at: At = None, as_of: AsOf = None) -> Response:
+    return json_response(uptime.contract_availability(session, principal, contract_id, start_date=from_,
+                                                      end_date=to, at=at, as_of=as_of))
 
 
 @router.get("/units/{unit_id}/availability", response_model=UnitAvailabilityOut)
