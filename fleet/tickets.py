@@ -35,10 +35,8 @@ from fleet.principal import Principal
 from fleet.schemas.tickets import (
     CorrectionIn,
     EventIn,
-    EventOut,
     PartOut,
     RatingIn,
-    RatingOut,
     TicketDetailOut,
     TicketIn,
     TicketOut,
@@ -360,23 +358,53 @@ def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list
     return out
 
 
+_DETAIL_EVENTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _EVENTS.c.recorded_at, _EVENTS.c.actor,
+                         _EVENTS.c.reason, _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void)
+                  .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
+                  .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
+_WORK_LOGS = cast(Table, WorkLog.__table__)
+_DETAIL_LOGS = (select(_WORK_LOGS.c.id, _WORK_LOGS.c.started_at, _WORK_LOGS.c.ended_at, _WORK_LOGS.c.engineer,
+                       _WORK_LOGS.c.activity, _WORK_LOGS.c.notes, _WORK_LOGS.c.recorded_at)
+                .where(_WORK_LOGS.c.ticket_id == bindparam("ticket_id")).order_by(_WORK_LOGS.c.started_at))
+
+
 def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDetailOut:
-    """The ticket with its full history: every event (superseded ones marked), work, rating."""
-    ticket = get_ticket(session, principal, ticket_id)
-    events = _events(session, ticket)
-    superseded_by: dict[str, str] = {}
+    """The ticket with its full history: every event (superseded ones marked), work, rating.
+
+    Three round trips (the ticket with its rating, its events, its work logs; their parts only
+    when there are any), read as bare columns by statements built once, validated once."""
+    principal.require("read")
+    stmt: Any = (select(Ticket, Rating.score, Rating.comment, Rating.recorded_at)
+                 .outerjoin(Rating, Rating.ticket_id == Ticket.id).where(Ticket.id == ticket_id))
+    found = session.execute(scoped(stmt, Ticket, principal)).first()
+    if found is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    ticket: Ticket = found[0]
+    connection = session.connection()
+    events = [row._asdict() for row in connection.execute(_DETAIL_EVENTS, {"ticket_id": ticket.id})]
+    superseded_by = {e["corrects_id"]: e["id"] for e in events if e["type"] == "corrected" and e["corrects_id"]}
     for e in events:
-        if e.type == "corrected" and e.corrects_id:
-            superseded_by[e.corrects_id] = e.id
-    events_out = [EventOut.model_validate(e).model_copy(update={
-        "superseded": e.id in superseded_by, "superseded_by": superseded_by.get(e.id)}) for e in events]
-    logs = work_logs_out(session, [ticket.id])[ticket.id]
-    rating = session.scalars(select(Rating).where(Rating.ticket_id == ticket.id)).first()
-    return TicketDetailOut(
-        **TicketOut.model_validate(ticket).model_dump(),
-        events=events_out, work_logs=logs, rating=RatingOut.model_validate(rating) if rating else None,
-        work_minutes=round(sum(w.minutes for w in logs), 2),
-    )
+        e["superseded_by"] = superseded_by.get(e["id"])
+        e["superseded"] = e["superseded_by"] is not None
+    logs = [row._asdict() for row in connection.execute(_DETAIL_LOGS, {"ticket_id": ticket.id})]
+    if logs:
+        parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w["id"] for w in logs]))):
+            parts[p.work_log_id].append({"part_number": p.part_number, "quantity": p.quantity})
+        for w in logs:
+            w["ticket_id"] = ticket.id
+            w["minutes"] = round((w["ended_at"] - w["started_at"]).total_seconds() / 60, 2)
+            w["parts"] = parts[w["id"]]
+    rating = None if found[1] is None else {"ticket_id": ticket.id, "score": found[1], "comment": found[2],
+                                            "recorded_at": found[3]}
+    return TicketDetailOut.model_validate({
+        **{k: getattr(ticket, k) for k in _TICKET_OUT_FIELDS},
+        "events": events, "work_logs": logs, "rating": rating,
+        "work_minutes": round(sum(w["minutes"] for w in logs), 2),
+    })
+
+
+_TICKET_OUT_FIELDS = tuple(TicketOut.model_fields)
 
 
 def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
