@@ -39,12 +39,17 @@ def decode_cursor(cursor: str) -> str:
     return last_id
 
 
-def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int, cursor: str | None) -> Page[Any]:
+def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int, cursor: str | None,
+             rows: bool = False) -> Page[Any]:
+    """One page of ``stmt`` ordered by ``id_column``. ``rows=True``: the page's items are the
+    statement's rows (for a select of a table's columns: attribute access like the ORM object's,
+    without building one object per row), else its first column (the ORM objects)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
     if cursor:
         stmt = stmt.where(id_column > decode_cursor(cursor))
-    rows = list(session.scalars(stmt.order_by(id_column).limit(limit + 1)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(str(rows[-1].id)) if more and rows else None)
+    stmt = stmt.order_by(id_column).limit(limit + 1)
+    found: list[Any] = list(session.execute(stmt).all() if rows else session.scalars(stmt).all())
+    more = len(found) > limit
+    found = found[:limit]
+    return Page(found, encode_cursor(str(found[-1].id)) if more and found else None)

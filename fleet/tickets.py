@@ -408,9 +408,10 @@ _TICKET_OUT_FIELDS = tuple(TicketOut.model_fields)
 
 
 def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
-                 filters: dict[str, Any]) -> Page[Ticket]:
+                 filters: dict[str, Any]) -> Page[Any]:
+    """A page of tickets as rows of the ``tickets`` columns (attribute access as on a ``Ticket``)."""
     principal.require("read")
-    stmt = scoped(select(Ticket), Ticket, principal)
+    stmt = scoped(select(*_TICKETS.c), Ticket, principal)
     for column in ("contract_id", "unit_id", "status", "priority"):
         if filters.get(column):
             stmt = stmt.where(getattr(Ticket, column) == filters[column])
@@ -418,4 +419,4 @@ def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: 
         stmt = stmt.where(Ticket.reported_at >= filters["reported_from"])
     if filters.get("reported_to"):
         stmt = stmt.where(Ticket.reported_at < filters["reported_to"])
-    return paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor)
+    return paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor, rows=True)
