@@ -91,16 +91,18 @@ def record(
     before: Any = None,
     after: Any = None,
     reason: str | None = None,
+    head: tuple[int, str] | None = None,
 ) -> None:
     """Append one entry to the chain (the caller's transaction commits).
 
     Core statements built once (no statement construction or cache-key walk per call), not ORM
     objects: lock the head row, insert the entry, move the head (three round trips, no
     unit-of-work flush). Pending ORM changes are flushed first, so the entry is
-    appended after the rows it describes, as before."""
+    appended after the rows it describes, as before. ``head``: what :func:`lock_head` returned
+    earlier in this transaction (the lock is held until it ends), to skip locking it again."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    seq, prev_hash = lock_head(session)
+    seq, prev_hash = head if head is not None else lock_head(session)
     recorded_at = utcnow()
     values: dict[str, Any] = {
         "seq": seq + 1,

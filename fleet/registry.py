@@ -237,7 +237,7 @@ def _add_unit(session: Session, principal: Principal, contract: Contract, data: 
 
 def list_units(session: Session, principal: Principal, *, limit: int, cursor: str | None,
                contract_id: str | None = None) -> Page[Any]:
-    """A page of units as rows of the ``units`` columns (attribute access as on a ``Unit``)."""
+    """A page of units as ``{column: value}`` dicts of the ``units`` columns."""
     principal.require("read")
     stmt = scoped(select(*cast(Table, Unit.__table__).c), Unit, principal)
     if contract_id:

@@ -67,17 +67,19 @@ def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Tic
     else locks a contract row, so head → counter is the only lock order and cannot deadlock.
     """
     principal.require("tickets.create")
-    unit = get_scoped(session, Unit, data.unit_id, principal, what="unit")
+    stmt: Any = select(_UNITS.c.agency_id, _UNITS.c.contract_id, _UNITS.c.in_service_at).where(
+        _UNITS.c.id == data.unit_id)
+    unit = session.execute(scoped(stmt, Unit, principal)).first()
+    if unit is None:
+        raise NotFound(f"unit {data.unit_id} not found")
+    agency_id, contract_id, in_service_at = unit
     _not_in_future(data.reported_at, "reported_at")
-    if data.reported_at < unit.in_service_at:
+    if data.reported_at < in_service_at:
         raise Invalid("reported_at is before the unit entered service", code="before_in_service")
-    audit.lock_head(session)
-    seq, contract_number = session.execute(
-        update(Contract).where(Contract.id == unit.contract_id)
-        .values(ticket_seq=Contract.ticket_seq + 1).returning(Contract.ticket_seq, Contract.number)
-    ).one()
+    head = audit.lock_head(session)
+    seq, contract_number = session.connection().execute(_NEXT_NUMBER, {"contract_id": contract_id}).one()
     ticket = Ticket(
-        id=new_id(), agency_id=unit.agency_id, contract_id=unit.contract_id, unit_id=unit.id, seq=seq,
+        id=new_id(), agency_id=agency_id, contract_id=contract_id, unit_id=data.unit_id, seq=seq,
         number=f"{contract_number}-{seq:06d}", initial_priority=data.priority, priority=data.priority,
         status="open", summary=data.summary, description=data.description, unit_down=data.unit_down,
         reporter=data.reporter or principal.name, reported_at=data.reported_at, recorded_at=utcnow(),
@@ -86,8 +88,15 @@ def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Tic
     after = audit.snapshot(ticket)
     _insert_persistent(session, ticket)
     audit.record(session, principal, action="ticket.create", entity_type="ticket", entity_id=ticket.id,
-                 agency_id=ticket.agency_id, after=after)
+                 agency_id=ticket.agency_id, after=after, head=head)
     return ticket
+
+
+_UNITS = cast(Table, Unit.__table__)
+_CONTRACTS = cast(Table, Contract.__table__)
+_NEXT_NUMBER = (update(_CONTRACTS).where(_CONTRACTS.c.id == bindparam("contract_id"))
+                .values(ticket_seq=_CONTRACTS.c.ticket_seq + 1)
+                .returning(_CONTRACTS.c.ticket_seq, _CONTRACTS.c.number))
 
 
 _INSERTS: dict[Any, tuple[Any, tuple[str, ...]]] = {}
@@ -409,7 +418,7 @@ _TICKET_OUT_FIELDS = tuple(TicketOut.model_fields)
 
 def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
                  filters: dict[str, Any]) -> Page[Any]:
-    """A page of tickets as rows of the ``tickets`` columns (attribute access as on a ``Ticket``)."""
+    """A page of tickets as ``{column: value}`` dicts of the ``tickets`` columns."""
     principal.require("read")
     stmt = scoped(select(*_TICKETS.c), Ticket, principal)
     for column in ("contract_id", "unit_id", "status", "priority"):

@@ -107,8 +107,8 @@ def create_unit(body: UnitIn, session: SessionDep, principal: PrincipalDep) -> o
 def list_units(session: SessionDep, principal: PrincipalDep, page: PageDep, contract_id: str | None = None
                ) -> Response:
     found = registry.list_units(session, principal, limit=page[0], cursor=page[1], contract_id=contract_id)
-    return json_response(PageOut[UnitOut](items=[UnitOut.model_validate(u) for u in found.items],
-                                          next_cursor=found.next_cursor))
+    return json_response(PageOut[UnitOut].model_validate(
+        {"items": found.items, "next_cursor": found.next_cursor}))
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)

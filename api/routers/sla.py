@@ -29,6 +29,6 @@ def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDep, at:
 
 @router.get("/contracts/{contract_id}/compliance", response_model=ComplianceOut)
 def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: FromQuery, to: ToQuery,
-               at: AtQuery = None, as_of: AsOfQuery = None) -> ComplianceOut:
-    return sla_service.contract_compliance(session, principal, contract_id, start_date=from_, end_date=to,
-                                           at=at, as_of=as_of)
+               at: AtQuery = None, as_of: AsOfQuery = None) -> Response:
+    return json_response(sla_service.contract_compliance(session, principal, contract_id, start_date=from_,
+                                                         end_date=to, at=at, as_of=as_of))

@@ -52,8 +52,8 @@ def list_tickets(
     filters = {"contract_id": contract_id, "unit_id": unit_id, "status": status, "priority": priority,
                "reported_from": reported_from, "reported_to": reported_to}
     found = tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
-    return json_response(PageOut[TicketOut](items=[TicketOut.model_validate(t) for t in found.items],
-                                            next_cursor=found.next_cursor))
+    return json_response(PageOut[TicketOut].model_validate(
+        {"items": found.items, "next_cursor": found.next_cursor}))
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
