@@ -67,7 +67,7 @@ from sqlalchemy.orm import Session
 from fleet import audit
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, Unit
+from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, TicketEvent, Unit
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
 from fleet.schemas.uptime import (
@@ -81,7 +81,6 @@ from fleet.schemas.uptime import (
     StatusEventIn,
     TimelineOut,
     UnitAvailabilityOut,
-    UnitFiguresOut,
     batch_rejected,
     parse_status_batch,
 )
@@ -472,7 +471,10 @@ def _load_ticket_down(session: Session, facts: dict[str, UnitFacts], contract: C
     tickets = [t for t in session.execute(stmt).all() if t[1] in facts]
     if not tickets:
         return
-    _, effective = timelines_where(session, which, as_of=p.as_of)  # replays only tickets with corrections or ties
+    # Only the events that can end the downtime (and corrections, which may move or void them):
+    # the first restored/resolved of the effective timeline is the same in this subset.
+    stops = TicketEvent.type.in_(("restored", "resolved", "corrected"))
+    _, effective = timelines_where(session, [*which, stops], as_of=p.as_of)  # replays only corrected/tied
     for ticket_id, uid, reported_at in tickets:
         stop = next((f.occurred_at for f in effective.get(ticket_id, ())
                      if f.type in ("restored", "resolved") and f.occurred_at <= p.at), None)
@@ -574,12 +576,12 @@ def contract_availability(session: Session, principal: Principal, contract_id: s
     exclude = contract.exclude_scheduled_maintenance
     whole, monthly = _series(iter_facts(session, contract, p), p, exclude=exclude)
     fleet = fleet_availability([f for _, f in whole])
-    return ContractAvailabilityOut(
-        contract_id=contract.id, **p.out(), **_verdict(contract, fleet), **_figures_out(fleet),
-        units=[UnitFiguresOut(unit_id=u.unit_id, serial=u.serial, in_service_at=u.in_service_at, **_figures_out(f))
-               for u, f in whole],
-        monthly=monthly,
-    )
+    return ContractAvailabilityOut.model_validate({  # one validation of plain data, not a model per unit
+        "contract_id": contract.id, **p.out(), **_verdict(contract, fleet), **_figures_out(fleet),
+        "units": [{"unit_id": u.unit_id, "serial": u.serial, "in_service_at": u.in_service_at, **_figures_out(f)}
+                  for u, f in whole],
+        "monthly": monthly,
+    })
 
 
 def unit_availability(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
