@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api import errors, web
@@ -18,6 +21,14 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    threads = settings.worker_threads
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # the pool that sync handlers and api.deps.in_thread run in (anyio's default: 40 threads)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = FastAPI(
@@ -27,6 +38,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = db or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Header
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -24,13 +23,13 @@ def respond(session: Session, principal: Principal, key: str | None, scope: str,
             produce: Callable[[], BaseModel], status_code: int = 201) -> JSONResponse:
     """Run ``produce`` once per key: later calls with the same key and body get the same answer."""
     if key is None:
-        return JSONResponse(jsonable_encoder(produce()), status_code=status_code)
+        return JSONResponse(produce().model_dump(mode="json", by_alias=True), status_code=status_code)
     request_hash = sha256_hex(canonical_json({"scope": scope, "body": body.model_dump(mode="json")}))
     claimed = idempotency.claim(session, principal_id=principal.id, key=key, scope=scope,
                                 request_hash=request_hash)
     if isinstance(claimed, idempotency.Replay):
         return JSONResponse(claimed.response, status_code=claimed.status_code,
                             headers={"Idempotent-Replayed": "true"})
-    payload: Any = jsonable_encoder(produce())
+    payload: Any = produce().model_dump(mode="json", by_alias=True)  # what jsonable_encoder gives for a model, cheaper
     idempotency.remember(session, claimed, status_code, payload)
     return JSONResponse(payload, status_code=status_code)

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="signs web sessions; generated into data_dir if empty")
     log_level: str = "INFO"
     db_pool_size: int = 10
+    worker_threads: int = Field(default=8, ge=1, description="threads per worker process running request work "
+                                "(database and computation); at most db_pool_size keeps every one of them a "
+                                "pooled connection, and few threads keep the GIL from being handed round many "
+                                "CPU-bound requests while one of them holds the audit chain's lock")
     signing_key: Path | None = Field(default=None, description="PEM private key for PAdES signing")
     signing_cert: Path | None = Field(default=None, description="PEM certificate matching signing_key")
     max_body_bytes: int = 16 * 1024 * 1024

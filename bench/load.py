@@ -51,6 +51,33 @@ core, ≈ 115 req/s with both cores free and nothing else running (server at 15.
 client), with headroom for p99 ≤ 150 ms nearer 5 ms: another ~3× cut, mostly in the write
 paths (idempotency + audit flushes, ≈ 15 ms) and availability/compliance (≈ 50/22 ms), which
 this work did not touch. Target NOT met on this machine.
+
+Second round (2026-12-01 23:44-23:56 UTC; raw client, 50 clients, 30 s, 2 workers; the machine was
+*not* quiet: the lead's and other helpers' test suites and benches ran throughout, load average
+2.2 → 4.4, 5.2 → 7.4, 5.0 → 8.5, and the server got only 1.03-1.13 cores of the two):
+writes without unit-of-work flushes, the ticket number taken after the audit head lock, hot
+handlers doing their work and commit in one thread-pool trip, cheaper availability and lists
+(bench/cpu_per_request.py has the per-endpoint figures), and a request thread pool of
+``worker_threads`` = 8 per worker instead of anyio's 40:
+- 40 threads (before that last change), load 2.2-4.4: 2,613 requests, 85.2 req/s, p50 238 ms,
+  p95 2,773 ms, p99 5,220 ms, 0 errors; server 12.5 ms CPU/request; writes p50 ≈ 0.9 s, p95 ≈ 4.7 s.
+- 8 threads, load 5.2-7.4: 2,752 requests, 90.2 req/s, p50 490 ms, p95 1,084 ms, p99 1,481 ms,
+  0 errors; server 12.5 ms CPU/request, PostgreSQL 4.1 ms, client 0.5 ms (17.1 ms all in).
+- 8 threads, load 5.0-8.5: 2,358 requests, 77.8 req/s, p50 566 ms, p95 1,322 ms, p99 1,774 ms,
+  0 errors; server 13.2 ms, PostgreSQL 4.4 ms, client 0.4 ms (18.0 ms all in).
+- 40 threads again (SLATRACK_WORKER_THREADS=40), load 8.0-9.7: 2,333 requests, 76.3 req/s, p50
+  367 ms, p95 2,506 ms, p99 4,321 ms, 0 errors; writes p95 ≈ 4 s; server 14.8 ms CPU/request.
+With the small pool the writes no longer queue for seconds (p95 4.7 s → 1.5 s): with 40 threads a
+write holding the audit head waited its turn for the GIL among up to 25 busy threads after every
+round trip. Latency is now plain queueing for CPU (50 clients ÷ 90 req/s ≈ 0.55 s, the mean).
+PostgreSQL's share reads higher with 8 threads (≈ 4 ms, was 1.6): most likely because the bench
+takes the backend pids after the warm-up, and with 40 threads many of the pool's connections
+were opened later and never counted (so the earlier 1.6 ms was an undercount) — not verified.
+At ≈ 13 ms server + 4 ms PostgreSQL per request the machine serves ≈ 2 × 1000 / 17 ≈ 115 req/s
+with both cores free; 300 req/s needs ≤ 6.7 ms all in. What is left, by weight in the mix:
+availability (≈ 40 ms × 6 %), the ticket SLA and compliance (fleet/sla_service.py, ≈ 14 and 25 ms),
+then ≈ 3-4 ms of framework per request (FastAPI routing, dependency solving, middleware, one
+thread hop). Target NOT met on this machine.
 """
 
 from __future__ import annotations

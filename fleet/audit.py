@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from fleet.canonical import canonical_json, iso_utc, sha256_hex, to_jsonable
@@ -35,6 +35,12 @@ def snapshot(obj: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
         for attr in mapper.column_attrs
         if attr.key not in exclude and attr.key not in ("pdf", "password_hash", "token_hash")
     }
+
+
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_PAYLOAD_KEYS = ("seq", "recorded_at", "actor", "role", "action", "entity_type", "entity_id", "agency_id", "before",
+                 "after", "reason", "request_id", "prev_hash")
 
 
 def _entry_payload(e: AuditEntry) -> dict[str, Any]:
@@ -59,6 +65,21 @@ def entry_hash(e: AuditEntry) -> str:
     return sha256_hex(e.prev_hash.encode() + canonical_json(_entry_payload(e)))
 
 
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_ENTRY = insert(_ENTRIES)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq", type_=_HEAD.c.seq.type),
+                                                          hash=bindparam("new_hash", type_=_HEAD.c.hash.type))
+
+
+def lock_head(session: Session) -> tuple[int, str]:
+    """Lock the chain head for the rest of the transaction and return its ``(seq, hash)``.
+
+    A write that must take another lock too (a contract's ticket counter) takes this one first,
+    so every lock it holds is only ever waited for by writers already queued here."""
+    seq, head_hash = session.connection().execute(_LOCK_HEAD).one()
+    return int(seq), str(head_hash)
+
+
 def record(
     session: Session,
     principal: Principal,
@@ -70,31 +91,40 @@ def record(
     before: Any = None,
     after: Any = None,
     reason: str | None = None,
-) -> AuditEntry:
-    """Append one entry to the chain (flushes; the caller's transaction commits)."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
-    ).scalar_one()
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        recorded_at=utcnow(),
-        actor=principal.actor,
-        role=principal.role,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        agency_id=agency_id,
-        before=to_jsonable(before),
-        after=to_jsonable(after),
-        reason=reason,
-        request_id=request_id_var.get(),
-        prev_hash=head.hash,
-    )
-    entry.hash = entry_hash(entry)
-    session.add(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    session.flush()
-    return entry
+    head: tuple[int, str] | None = None,
+) -> None:
+    """Append one entry to the chain (the caller's transaction commits).
+
+    Core statements built once (no statement construction or cache-key walk per call), not ORM
+    objects: lock the head row, insert the entry, move the head (three round trips, no
+    unit-of-work flush). Pending ORM changes are flushed first, so the entry is
+    appended after the rows it describes, as before. ``head``: what :func:`lock_head` returned
+    earlier in this transaction (the lock is held until it ends), to skip locking it again."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    seq, prev_hash = head if head is not None else lock_head(session)
+    recorded_at = utcnow()
+    values: dict[str, Any] = {
+        "seq": seq + 1,
+        "recorded_at": recorded_at,
+        "actor": principal.actor,
+        "role": principal.role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "agency_id": agency_id,
+        "before": to_jsonable(before),
+        "after": to_jsonable(after),
+        "reason": reason,
+        "request_id": request_id_var.get(),
+        "prev_hash": prev_hash,
+    }
+    payload = {k: values[k] for k in _PAYLOAD_KEYS}
+    payload["recorded_at"] = iso_utc(recorded_at)
+    values["hash"] = sha256_hex(prev_hash.encode() + canonical_json(payload))
+    connection = session.connection()
+    connection.execute(_INSERT_ENTRY, values)
+    connection.execute(_MOVE_HEAD, {"new_seq": values["seq"], "new_hash": values["hash"]})
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,24 @@ def decode_cursor(cursor: str) -> str:
     return last_id
 
 
-def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int, cursor: str | None) -> Page[Any]:
+def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int, cursor: str | None,
+             rows: bool = False) -> Page[Any]:
+    """One page of ``stmt`` ordered by ``id_column``. ``rows=True``: the page's items are the
+    statement's rows as ``{column: value}`` dicts (for a select of a table's columns: ready for
+    one validation of the whole page, no ORM object per row), else its first column (the ORM
+    objects)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
     if cursor:
         stmt = stmt.where(id_column > decode_cursor(cursor))
-    rows = list(session.scalars(stmt.order_by(id_column).limit(limit + 1)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(str(rows[-1].id)) if more and rows else None)
+    stmt = stmt.order_by(id_column).limit(limit + 1)
+    if rows:
+        result = session.execute(stmt)
+        keys = tuple(result.keys())
+        found: list[Any] = [dict(zip(keys, row, strict=True)) for row in result.all()]
+    else:
+        found = list(session.scalars(stmt).all())
+    more = len(found) > limit
+    found = found[:limit]
+    last = (found[-1]["id"] if rows else found[-1].id) if more and found else None
+    return Page(found, encode_cursor(str(last)) if last is not None else None)

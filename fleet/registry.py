@@ -7,8 +7,9 @@ audits each write, and flushes (the boundary commits).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, selectinload
 
 from fleet import audit
@@ -235,12 +236,13 @@ def _add_unit(session: Session, principal: Principal, contract: Contract, data: 
 
 
 def list_units(session: Session, principal: Principal, *, limit: int, cursor: str | None,
-               contract_id: str | None = None) -> Page[Unit]:
+               contract_id: str | None = None) -> Page[Any]:
+    """A page of units as ``{column: value}`` dicts of the ``units`` columns."""
     principal.require("read")
-    stmt = scoped(select(Unit), Unit, principal)
+    stmt = scoped(select(*cast(Table, Unit.__table__).c), Unit, principal)
     if contract_id:
         stmt = stmt.where(Unit.contract_id == contract_id)
-    return paginate(session, stmt, Unit.id, limit=limit, cursor=cursor)
+    return paginate(session, stmt, Unit.id, limit=limit, cursor=cursor, rows=True)
 
 
 def get_unit(session: Session, principal: Principal, unit_id: str) -> Unit:

@@ -9,10 +9,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, DateTime, select, type_coerce, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Table,
+    bindparam,
+    insert,
+    inspect,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fleet import audit, timeline
 from fleet.db import new_id, utcnow
@@ -23,10 +35,8 @@ from fleet.principal import Principal
 from fleet.schemas.tickets import (
     CorrectionIn,
     EventIn,
-    EventOut,
     PartOut,
     RatingIn,
-    RatingOut,
     TicketDetailOut,
     TicketIn,
     TicketOut,
@@ -44,27 +54,66 @@ def _not_in_future(when: datetime, field: str) -> None:
 
 
 def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Ticket:
+    """Open a ticket, numbered ``<contract number>-<seq>`` from the contract's counter.
+
+    Numbering: the number is taken from ``contracts.ticket_seq`` (``UPDATE … RETURNING``) as the
+    last thing before the ticket and its audit entry are written, and only *after* the audit
+    chain head is locked (:func:`fleet.audit.lock_head`). Every writer queues on that head lock
+    anyway, so the counter row lock is never waited for: a create no longer holds its contract's
+    counter while it waits for the ledger (under load, creates on one contract used to queue
+    behind each other for seconds). Numbers stay unique per contract (``UNIQUE (contract_id,
+    seq)``), increase in commit order, and have no gaps except where a create rolled back after
+    taking its number (its counter increment rolls back with it, so not even then). Nothing
+    else locks a contract row, so head → counter is the only lock order and cannot deadlock.
+    """
     principal.require("tickets.create")
-    unit = get_scoped(session, Unit, data.unit_id, principal, what="unit")
+    stmt: Any = select(_UNITS.c.agency_id, _UNITS.c.contract_id, _UNITS.c.in_service_at).where(
+        _UNITS.c.id == data.unit_id)
+    unit = session.execute(scoped(stmt, Unit, principal)).first()
+    if unit is None:
+        raise NotFound(f"unit {data.unit_id} not found")
+    agency_id, contract_id, in_service_at = unit
     _not_in_future(data.reported_at, "reported_at")
-    if data.reported_at < unit.in_service_at:
+    if data.reported_at < in_service_at:
         raise Invalid("reported_at is before the unit entered service", code="before_in_service")
-    seq = session.execute(
-        update(Contract).where(Contract.id == unit.contract_id)
-        .values(ticket_seq=Contract.ticket_seq + 1).returning(Contract.ticket_seq, Contract.number)
-    ).one()
+    head = audit.lock_head(session)
+    seq, contract_number = session.connection().execute(_NEXT_NUMBER, {"contract_id": contract_id}).one()
     ticket = Ticket(
-        agency_id=unit.agency_id, contract_id=unit.contract_id, unit_id=unit.id, seq=seq[0],
-        number=f"{seq[1]}-{seq[0]:06d}", initial_priority=data.priority, priority=data.priority, status="open",
-        summary=data.summary, description=data.description, unit_down=data.unit_down,
+        id=new_id(), agency_id=agency_id, contract_id=contract_id, unit_id=data.unit_id, seq=seq,
+        number=f"{contract_number}-{seq:06d}", initial_priority=data.priority, priority=data.priority,
+        status="open", summary=data.summary, description=data.description, unit_down=data.unit_down,
         reporter=data.reporter or principal.name, reported_at=data.reported_at, recorded_at=utcnow(),
-        created_by=principal.actor,
+        created_by=principal.actor, restored_at=None, resolved_at=None, closed_at=None,
     )
-    session.add(ticket)
-    session.flush()
+    after = audit.snapshot(ticket)
+    _insert_persistent(session, ticket)
     audit.record(session, principal, action="ticket.create", entity_type="ticket", entity_id=ticket.id,
-                 agency_id=ticket.agency_id, after=audit.snapshot(ticket))
+                 agency_id=ticket.agency_id, after=after, head=head)
     return ticket
+
+
+_UNITS = cast(Table, Unit.__table__)
+_CONTRACTS = cast(Table, Contract.__table__)
+_NEXT_NUMBER = (update(_CONTRACTS).where(_CONTRACTS.c.id == bindparam("contract_id"))
+                .values(ticket_seq=_CONTRACTS.c.ticket_seq + 1)
+                .returning(_CONTRACTS.c.ticket_seq, _CONTRACTS.c.number))
+
+
+_INSERTS: dict[Any, tuple[Any, tuple[str, ...]]] = {}
+
+
+def _insert_persistent(session: Session, obj: Any) -> None:
+    """INSERT a fully populated new ORM object with one Core statement (built once per table)
+    and attach it to the session as if it had been loaded: no unit-of-work flush (the dearest
+    part of a small write)."""
+    mapper = inspect(obj).mapper
+    found = _INSERTS.get(mapper)
+    if found is None:
+        found = _INSERTS[mapper] = (insert(mapper.local_table), tuple(a.key for a in mapper.column_attrs))
+    stmt, keys = found
+    session.connection().execute(stmt, {k: getattr(obj, k) for k in keys})
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 def get_ticket(session: Session, principal: Principal, ticket_id: str) -> Ticket:
@@ -177,13 +226,17 @@ def _pause_allowed(session: Session, ticket: Ticket) -> bool:
 
 def _check_and_project(session: Session, ticket: Ticket, facts: list[timeline.Fact]) -> None:
     """Replay the would-be timeline (raising on an impossible one) and refresh the projection."""
+    for k, v in _projection(ticket, facts, pause_allowed=_pause_allowed(session, ticket)).items():
+        setattr(ticket, k, v)
+
+
+def _projection(ticket: Ticket, facts: list[timeline.Fact], *, pause_allowed: bool) -> dict[str, Any]:
+    """The projection columns for this would-be timeline (raises on an impossible one)."""
     eff = timeline.effective(facts)
-    state = timeline.replay(ticket.reported_at, ticket.initial_priority, eff,
-                            pause_allowed=_pause_allowed(session, ticket))
-    ticket.status, ticket.priority = state.status, state.priority
-    ticket.restored_at = _last(eff, "restored")
-    ticket.resolved_at = _last(eff, "resolved") if state.status in ("resolved", "closed") else None
-    ticket.closed_at = _last(eff, "closed") if state.status == "closed" else None
+    state = timeline.replay(ticket.reported_at, ticket.initial_priority, eff, pause_allowed=pause_allowed)
+    return {"status": state.status, "priority": state.priority, "restored_at": _last(eff, "restored"),
+            "resolved_at": _last(eff, "resolved") if state.status in ("resolved", "closed") else None,
+            "closed_at": _last(eff, "closed") if state.status == "closed" else None}
 
 
 def _last(facts: list[timeline.Fact], kind: str) -> datetime | None:
@@ -193,21 +246,47 @@ def _last(facts: list[timeline.Fact], kind: str) -> datetime | None:
 
 def add_event(session: Session, principal: Principal, ticket_id: str, data: EventIn) -> TicketEvent:
     principal.require("tickets.events")
-    ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
+    stmt: Any = (select(Ticket, Contract.pause_allowed).join(Contract, Contract.id == Ticket.contract_id)
+                         .where(Ticket.id == ticket_id))
+    found = session.execute(scoped(stmt, Ticket, principal)).first()
+    if found is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    ticket: Ticket = found[0]
+    pause_allowed: bool = found[1]
     _not_in_future(data.occurred_at, "occurred_at")
-    event = TicketEvent(agency_id=ticket.agency_id, ticket_id=ticket.id, type=data.type,
+    event = TicketEvent(id=new_id(), agency_id=ticket.agency_id, ticket_id=ticket.id, type=data.type,
                         occurred_at=data.occurred_at, recorded_at=utcnow(), actor=principal.actor,
-                        reason=data.reason, priority=data.priority, void=False)
-    event.id = new_id()
-    facts = [fact(e) for e in _events(session, ticket)] + [fact(event)]
+                        reason=data.reason, priority=data.priority, corrects_id=None, void=False)
+    facts = [*_event_facts(session, ticket.id), fact(event)]
     before = audit.snapshot(ticket)
-    _check_and_project(session, ticket, facts)
-    session.add(event)
-    session.flush()
+    projection = _projection(ticket, facts, pause_allowed=bool(pause_allowed))
+    _insert_persistent(session, event)
+    changed = {k: v for k, v in projection.items() if getattr(ticket, k) != v}
+    if changed:
+        session.connection().execute(_PROJECT, {"ticket_id": ticket.id, **projection})
+        for k, v in changed.items():
+            set_committed_value(ticket, k, v)
     audit.record(session, principal, action=f"ticket.{data.type}", entity_type="ticket_event", entity_id=event.id,
                  agency_id=ticket.agency_id, reason=data.reason,
                  before={"ticket": before}, after={"event": audit.snapshot(event), "ticket": audit.snapshot(ticket)})
     return event
+
+
+_TICKETS = cast(Table, Ticket.__table__)
+_EVENTS = cast(Table, TicketEvent.__table__)
+_PROJECTION = ("status", "priority", "restored_at", "resolved_at", "closed_at")
+_PROJECT = (update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id"))
+            .values({k: bindparam(k, type_=_TICKETS.c[k].type) for k in _PROJECTION}))
+_EVENT_FACTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _EVENTS.c.recorded_at, _EVENTS.c.reason,
+                       _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void)
+                .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
+                .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
+
+
+def _event_facts(session: Session, ticket_id: str) -> list[timeline.Fact]:
+    """The ticket's events as facts, in the order :func:`_events` gives (bare columns, no objects)."""
+    make = tuple.__new__
+    return [make(timeline.Fact, r) for r in session.connection().execute(_EVENT_FACTS, {"ticket_id": ticket_id})]
 
 
 def correct_event(session: Session, principal: Principal, ticket_id: str, data: CorrectionIn) -> TicketEvent:
@@ -288,29 +367,60 @@ def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list
     return out
 
 
+_DETAIL_EVENTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _EVENTS.c.recorded_at, _EVENTS.c.actor,
+                         _EVENTS.c.reason, _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void)
+                  .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
+                  .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
+_WORK_LOGS = cast(Table, WorkLog.__table__)
+_DETAIL_LOGS = (select(_WORK_LOGS.c.id, _WORK_LOGS.c.started_at, _WORK_LOGS.c.ended_at, _WORK_LOGS.c.engineer,
+                       _WORK_LOGS.c.activity, _WORK_LOGS.c.notes, _WORK_LOGS.c.recorded_at)
+                .where(_WORK_LOGS.c.ticket_id == bindparam("ticket_id")).order_by(_WORK_LOGS.c.started_at))
+
+
 def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDetailOut:
-    """The ticket with its full history: every event (superseded ones marked), work, rating."""
-    ticket = get_ticket(session, principal, ticket_id)
-    events = _events(session, ticket)
-    superseded_by: dict[str, str] = {}
+    """The ticket with its full history: every event (superseded ones marked), work, rating.
+
+    Three round trips (the ticket with its rating, its events, its work logs; their parts only
+    when there are any), read as bare columns by statements built once, validated once."""
+    principal.require("read")
+    stmt: Any = (select(Ticket, Rating.score, Rating.comment, Rating.recorded_at)
+                 .outerjoin(Rating, Rating.ticket_id == Ticket.id).where(Ticket.id == ticket_id))
+    found = session.execute(scoped(stmt, Ticket, principal)).first()
+    if found is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    ticket: Ticket = found[0]
+    connection = session.connection()
+    events = [row._asdict() for row in connection.execute(_DETAIL_EVENTS, {"ticket_id": ticket.id})]
+    superseded_by = {e["corrects_id"]: e["id"] for e in events if e["type"] == "corrected" and e["corrects_id"]}
     for e in events:
-        if e.type == "corrected" and e.corrects_id:
-            superseded_by[e.corrects_id] = e.id
-    events_out = [EventOut.model_validate(e).model_copy(update={
-        "superseded": e.id in superseded_by, "superseded_by": superseded_by.get(e.id)}) for e in events]
-    logs = work_logs_out(session, [ticket.id])[ticket.id]
-    rating = session.scalars(select(Rating).where(Rating.ticket_id == ticket.id)).first()
-    return TicketDetailOut(
-        **TicketOut.model_validate(ticket).model_dump(),
-        events=events_out, work_logs=logs, rating=RatingOut.model_validate(rating) if rating else None,
-        work_minutes=round(sum(w.minutes for w in logs), 2),
-    )
+        e["superseded_by"] = superseded_by.get(e["id"])
+        e["superseded"] = e["superseded_by"] is not None
+    logs = [row._asdict() for row in connection.execute(_DETAIL_LOGS, {"ticket_id": ticket.id})]
+    if logs:
+        parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w["id"] for w in logs]))):
+            parts[p.work_log_id].append({"part_number": p.part_number, "quantity": p.quantity})
+        for w in logs:
+            w["ticket_id"] = ticket.id
+            w["minutes"] = round((w["ended_at"] - w["started_at"]).total_seconds() / 60, 2)
+            w["parts"] = parts[w["id"]]
+    rating = None if found[1] is None else {"ticket_id": ticket.id, "score": found[1], "comment": found[2],
+                                            "recorded_at": found[3]}
+    return TicketDetailOut.model_validate({
+        **{k: getattr(ticket, k) for k in _TICKET_OUT_FIELDS},
+        "events": events, "work_logs": logs, "rating": rating,
+        "work_minutes": round(sum(w["minutes"] for w in logs), 2),
+    })
+
+
+_TICKET_OUT_FIELDS = tuple(TicketOut.model_fields)
 
 
 def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
-                 filters: dict[str, Any]) -> Page[Ticket]:
+                 filters: dict[str, Any]) -> Page[Any]:
+    """A page of tickets as ``{column: value}`` dicts of the ``tickets`` columns."""
     principal.require("read")
-    stmt = scoped(select(Ticket), Ticket, principal)
+    stmt = scoped(select(*_TICKETS.c), Ticket, principal)
     for column in ("contract_id", "unit_id", "status", "priority"):
         if filters.get(column):
             stmt = stmt.where(getattr(Ticket, column) == filters[column])
@@ -318,4 +428,4 @@ def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: 
         stmt = stmt.where(Ticket.reported_at >= filters["reported_from"])
     if filters.get("reported_to"):
         stmt = stmt.where(Ticket.reported_at < filters["reported_to"])
-    return paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor)
+    return paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor, rows=True)

@@ -64,10 +64,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from fleet import audit, timeline
+from fleet import audit
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, Unit
+from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, TicketEvent, Unit
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
 from fleet.schemas.types import NUL_MESSAGE
@@ -82,12 +82,11 @@ from fleet.schemas.uptime import (
     StatusEventIn,
     TimelineOut,
     UnitAvailabilityOut,
-    UnitFiguresOut,
     batch_rejected,
     parse_status_batch,
 )
 from fleet.tenancy import get_scoped, scope_filter, scoped
-from fleet.tickets import FUTURE_TOLERANCE, facts_by_ticket
+from fleet.tickets import FUTURE_TOLERANCE, timelines_where
 from slas.availability import (
     StatusChange,
     UnitAvailability,
@@ -487,19 +486,22 @@ def _bulk_read(session: Session) -> Iterator[None]:
 
 def _load_ticket_down(session: Session, facts: dict[str, UnitFacts], contract: Contract, p: Period, *,
                       unit_id: str | None) -> None:
-    """Down spans of unit-down tickets (module docstring, "Ticket downtime")."""
-    stmt = (select(Ticket.id, Ticket.unit_id, Ticket.reported_at)
-            .where(Ticket.contract_id == contract.id, Ticket.unit_down.is_(True), Ticket.recorded_at <= p.as_of,
-                   Ticket.reported_at < p.end)
-            .order_by(Ticket.reported_at, Ticket.id))
+    """Down spans of unit-down tickets (module docstring, "Ticket downtime"): the tickets, then
+    all their events in one join on the same filter (no list of ids sent back to the server)."""
+    which = [Ticket.contract_id == contract.id, Ticket.unit_down.is_(True), Ticket.recorded_at <= p.as_of,
+             Ticket.reported_at < p.end]
     if unit_id is not None:
-        stmt = stmt.where(Ticket.unit_id == unit_id)
+        which.append(Ticket.unit_id == unit_id)
+    stmt = select(Ticket.id, Ticket.unit_id, Ticket.reported_at).where(*which).order_by(Ticket.reported_at, Ticket.id)
     tickets = [t for t in session.execute(stmt).all() if t[1] in facts]
     if not tickets:
         return
-    by_ticket = facts_by_ticket(session, [t[0] for t in tickets])
+    # Only the events that can end the downtime (and corrections, which may move or void them):
+    # the first restored/resolved of the effective timeline is the same in this subset.
+    stops = TicketEvent.type.in_(("restored", "resolved", "corrected"))
+    _, effective = timelines_where(session, [*which, stops], as_of=p.as_of)  # replays only corrected/tied
     for ticket_id, uid, reported_at in tickets:
-        stop = next((f.occurred_at for f in timeline.effective(by_ticket.get(ticket_id, []), as_of=p.as_of)
+        stop = next((f.occurred_at for f in effective.get(ticket_id, ())
                      if f.type in ("restored", "resolved") and f.occurred_at <= p.at), None)
         if stop is None or stop >= p.start:
             facts[uid].ticket_down.append((reported_at, stop))
@@ -526,13 +528,16 @@ def _series(units: Iterable[UnitFacts], p: Period, *,
     if p.empty:
         return sorted(((u, fleet_availability([])) for u in units), key=lambda pair: pair[0].serial), []
     months = months_between(p.start, p.end, p.timezone)
-    spans = [(p.start, p.end), *months]
+    one_month = months == [(p.start, p.end)]  # the period is one whole month: its figures are the month's
+    spans = [(p.start, p.end)] if one_month else [(p.start, p.end), *months]
     per_month: list[list[UnitAvailability]] = [[] for _ in months]
     whole: list[tuple[UnitFacts, UnitAvailability]] = []
     for u in units:
         period_figures, *monthly_figures = unit_series(
             spans=spans, in_service_at=u.in_service_at, changes=u.changes, ticket_down=u.ticket_down,
             maintenance_windows=u.windows, exclude_maintenance=exclude, state_before_first_change=u.state_before)
+        if one_month:
+            monthly_figures = [period_figures]
         whole.append((u, period_figures))
         for k, (_, me) in enumerate(months):
             if me > u.in_service_at:
@@ -596,12 +601,12 @@ def contract_availability(session: Session, principal: Principal, contract_id: s
     exclude = contract.exclude_scheduled_maintenance
     whole, monthly = _series(iter_facts(session, contract, p), p, exclude=exclude)
     fleet = fleet_availability([f for _, f in whole])
-    return ContractAvailabilityOut(
-        contract_id=contract.id, **p.out(), **_verdict(contract, fleet), **_figures_out(fleet),
-        units=[UnitFiguresOut(unit_id=u.unit_id, serial=u.serial, in_service_at=u.in_service_at, **_figures_out(f))
-               for u, f in whole],
-        monthly=monthly,
-    )
+    return ContractAvailabilityOut.model_validate({  # one validation of plain data, not a model per unit
+        "contract_id": contract.id, **p.out(), **_verdict(contract, fleet), **_figures_out(fleet),
+        "units": [{"unit_id": u.unit_id, "serial": u.serial, "in_service_at": u.in_service_at, **_figures_out(f)}
+                  for u, f in whole],
+        "monthly": monthly,
+    })
 
 
 def unit_availability(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,

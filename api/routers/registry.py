@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import PageDep, PrincipalDep, SessionDep
+from api.deps import PageDep, PrincipalDep, SessionDep, in_thread
 from fleet import registry
 from fleet.schemas.registry import (
     AgencyIn,
@@ -104,13 +104,17 @@ def create_unit(body: UnitIn, session: SessionDep, principal: PrincipalDep) -> o
 
 
 @router.get("/units", response_model=PageOut[UnitOut])
-def list_units(session: SessionDep, principal: PrincipalDep, page: PageDep, contract_id: str | None = None
-               ) -> Response:
-    found = registry.list_units(session, principal, limit=page[0], cursor=page[1], contract_id=contract_id)
-    return json_response(PageOut[UnitOut](items=[UnitOut.model_validate(u) for u in found.items],
-                                          next_cursor=found.next_cursor))
+async def list_units(session: SessionDep, principal: PrincipalDep, page: PageDep, contract_id: str | None = None
+                     ) -> Response:
+    def work() -> Response:
+        found = registry.list_units(session, principal, limit=page[0], cursor=page[1], contract_id=contract_id)
+        return json_response(PageOut[UnitOut].model_validate(
+            {"items": found.items, "next_cursor": found.next_cursor}))
+
+    return await in_thread(session, work)
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)
-def get_unit(unit_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(UnitOut.model_validate(registry.get_unit(session, principal, unit_id)))
+async def get_unit(unit_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    return await in_thread(session, lambda: json_response(
+        UnitOut.model_validate(registry.get_unit(session, principal, unit_id))))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import PrincipalDep, SessionDep, in_thread
 from api.routers.registry import json_response
 from fleet import sla_service
 from fleet.schemas.sla import ComplianceOut, TicketSlaOut
@@ -22,13 +22,14 @@ ToQuery = Annotated[Day, Query(alias="to", description="day after the last (excl
 
 
 @router.get("/tickets/{ticket_id}/sla", response_model=TicketSlaOut)
-def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDep, at: AtQuery = None,
-               as_of: AsOfQuery = None) -> Response:
-    return json_response(sla_service.ticket_sla(session, principal, ticket_id, at=at, as_of=as_of))
+async def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDep, at: AtQuery = None,
+                     as_of: AsOfQuery = None) -> Response:
+    return await in_thread(session, lambda: json_response(
+        sla_service.ticket_sla(session, principal, ticket_id, at=at, as_of=as_of)))
 
 
 @router.get("/contracts/{contract_id}/compliance", response_model=ComplianceOut)
-def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: FromQuery, to: ToQuery,
-               at: AtQuery = None, as_of: AsOfQuery = None) -> ComplianceOut:
-    return sla_service.contract_compliance(session, principal, contract_id, start_date=from_, end_date=to,
-                                           at=at, as_of=as_of)
+async def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: FromQuery, to: ToQuery,
+                     at: AtQuery = None, as_of: AsOfQuery = None) -> Response:
+    return await in_thread(session, lambda: json_response(sla_service.contract_compliance(
+        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of)))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import PageDep, PrincipalDep, SessionDep
+from api.deps import PageDep, PrincipalDep, SessionDep, in_thread
 from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut, json_response
 from fleet import sla_service, tickets
@@ -30,14 +30,15 @@ router = APIRouter(tags=["tickets"])
 
 
 @router.post("/tickets", status_code=201, response_model=TicketOut)
-def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
-                  ) -> JSONResponse:
-    return respond(session, principal, key, "POST /tickets", body,
-                   lambda: TicketOut.model_validate(tickets.create_ticket(session, principal, body)))
+async def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
+                        ) -> JSONResponse:
+    return await in_thread(session, lambda: respond(
+        session, principal, key, "POST /tickets", body,
+        lambda: TicketOut.model_validate(tickets.create_ticket(session, principal, body))))
 
 
 @router.get("/tickets", response_model=PageOut[TicketOut] | PageOut[AtRiskOut])
-def list_tickets(
+async def list_tickets(
     session: SessionDep, principal: PrincipalDep, page: PageDep,
     contract_id: str | None = None, unit_id: str | None = None, status: str | None = None,
     priority: str | None = None,
@@ -47,25 +48,31 @@ def list_tickets(
                                                "or breached, soonest due first (one page)")] = False,
 ) -> object:
     if at_risk:
-        return {"items": sla_service.at_risk(session, principal, contract_id=contract_id, limit=page[0]),
-                "next_cursor": None}
+        return await in_thread(session, lambda: {
+            "items": sla_service.at_risk(session, principal, contract_id=contract_id, limit=page[0]),
+            "next_cursor": None})
     filters = {"contract_id": contract_id, "unit_id": unit_id, "status": status, "priority": priority,
                "reported_from": reported_from, "reported_to": reported_to}
-    found = tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
-    return json_response(PageOut[TicketOut](items=[TicketOut.model_validate(t) for t in found.items],
-                                            next_cursor=found.next_cursor))
+
+    def work() -> Response:
+        found = tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
+        return json_response(PageOut[TicketOut].model_validate(
+            {"items": found.items, "next_cursor": found.next_cursor}))
+
+    return await in_thread(session, work)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
-def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(tickets.detail(session, principal, ticket_id))
+async def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    return await in_thread(session, lambda: json_response(tickets.detail(session, principal, ticket_id)))
 
 
 @router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)
-def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: PrincipalDep,
-              key: IdempotencyKey = None) -> JSONResponse:
-    return respond(session, principal, key, f"POST /tickets/{ticket_id}/events", body,
-                   lambda: EventOut.model_validate(tickets.add_event(session, principal, ticket_id, body)))
+async def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: PrincipalDep,
+                    key: IdempotencyKey = None) -> JSONResponse:
+    return await in_thread(session, lambda: respond(
+        session, principal, key, f"POST /tickets/{ticket_id}/events", body,
+        lambda: EventOut.model_validate(tickets.add_event(session, principal, ticket_id, body))))
 
 
 @router.post("/tickets/{ticket_id}/corrections", status_code=201, response_model=EventOut)

@@ -126,3 +126,30 @@ def test_racing_duplicates_make_one_agency_and_the_rest_409(app, committed_db, t
         assert len(s.scalars(select(Agency.id).where(Agency.code == code)).all()) == 1
     entries = _assert_one_unbroken_chain(committed_db, since)
     assert [e.action for e in entries if e.action == "agency.create"] == ["agency.create"]
+
+
+def test_concurrent_ticket_creates_on_one_contract_get_unique_consecutive_numbers(app, committed_db, token):
+    """Creates take their number after the audit head lock (fleet.tickets.create_ticket): twenty at
+    once on one contract still get twenty distinct numbers, 1..20 in commit order, and one chain."""
+    from fleet.models import Contract, Ticket
+    from tests.builders import make_unit
+
+    with committed_db.transaction() as s:
+        unit = make_unit(s)
+        unit_id, contract_id = unit.id, unit.contract_id
+    since = _head(committed_db)
+    body = {"unit_id": unit_id, "priority": "P2", "summary": "Concurrent create", "reported_at": "2026-03-02T10:00:00Z"}
+    responses = _fire(app, [("/api/v1/tickets", body) for _ in range(WRITERS)], auth(token))
+
+    assert [r.status_code for r in responses] == [201] * WRITERS, [r.text for r in responses if r.status_code != 201]
+    with committed_db.transaction(write=False) as s:
+        rows = s.execute(select(Ticket.seq, Ticket.number, Ticket.id).where(Ticket.contract_id == contract_id)
+                         .order_by(Ticket.seq)).all()
+        number = s.scalar(select(Contract.number).where(Contract.id == contract_id))
+        counter = s.scalar(select(Contract.ticket_seq).where(Contract.id == contract_id))
+    assert [r.seq for r in rows] == list(range(1, WRITERS + 1))
+    assert [r.number for r in rows] == [f"{number}-{n:06d}" for n in range(1, WRITERS + 1)]
+    assert counter == WRITERS
+    assert {r.id for r in rows} == {r.json()["id"] for r in responses}
+    entries = [e for e in _assert_one_unbroken_chain(committed_db, since) if e.action == "ticket.create"]
+    assert [e.entity_id for e in entries] == [r.id for r in rows], "numbers follow the order of the chain"
