@@ -47,6 +47,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,7 +61,8 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import psycopg
-from sqlalchemy import Select, String, Table, any_, bindparam, func, or_, select, text
+from psycopg import sql as psql
+from sqlalchemy import Connection, Engine, QueuePool, Select, String, Table, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -440,9 +443,11 @@ def _pg_changes(batches: int) -> str:
 
 def _stream_changes(session: Session, unit_ids: list[str], p: Period) -> Iterator[tuple[str, list[Change]]]:
     """``(unit_id, [(occurred_at, state)])`` per unit that has changes in the period, each as soon
-    as it is complete. PostgreSQL: :func:`_pg_changes` over :data:`_BATCHES` batches of units,
-    streamed in libpq chunks on the session's own connection (same transaction), rows as plain
-    tuples straight from the driver."""
+    as it is complete, in no particular order. PostgreSQL: :func:`_pg_changes` over
+    :data:`_BATCHES` batches of units, streamed in libpq chunks, rows as plain tuples straight
+    from the driver; a large read (:data:`PARALLEL_UNITS` units or more) runs half the batches on
+    a second connection at the same time (:func:`_second_connection`), so the server's work, the
+    bulk of the time, uses two cores."""
     if session.get_bind().dialect.name != "postgresql":
         stmt = _changes_query(session, unit_ids, p)
         rows: Iterable[Any] = session.connection().execute(stmt.execution_options(yield_per=10_000))
@@ -452,16 +457,80 @@ def _stream_changes(session: Session, unit_ids: list[str], p: Period) -> Iterato
     driver = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
     size = -(-len(unit_ids) // _BATCHES)
     batches = [unit_ids[i:i + size] for i in range(0, len(unit_ids), size)]
+    second = _second_connection(session, driver) if len(unit_ids) >= PARALLEL_UNITS and len(batches) > 1 else None
+    if second is None:
+        yield from _pg_stream(driver, batches, p)
+        return
+    half = len(batches) // 2
+    found: queue.SimpleQueue[tuple[str, list[Change]] | BaseException | None] = queue.SimpleQueue()
+
+    def other_half() -> None:
+        try:
+            other = cast(psycopg.Connection[Any], second.connection.driver_connection)
+            for item in _pg_stream(other, batches[half:], p):
+                found.put(item)
+            found.put(None)
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            found.put(exc)
+
+    worker = threading.Thread(target=other_half, name="availability-changes", daemon=True)
+    try:
+        worker.start()
+        yield from _pg_stream(driver, batches[:half], p)
+        while (item := found.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        worker.join()
+        second.close()  # back to the pool (its read-only transaction is rolled back)
+
+
+def _pg_stream(driver: psycopg.Connection[Any], batches: list[list[str]], p: Period
+               ) -> Iterator[tuple[str, list[Change]]]:
     params: dict[str, Any] = {"start": p.start, "end": p.end, "as_of": p.as_of}
     params.update({f"units{k}": batch for k, batch in enumerate(batches)})
     pending: dict[str, list[Change]] = {}
-    with _bulk_read(session), driver.cursor() as cursor:
+    with _bulk_read(driver), driver.cursor() as cursor:
         chunk = 2_000 if psycopg.pq.version() >= 170_000 else 1  # rows per libpq result (chunked mode: libpq 17)
         for uid, t, s in cursor.stream(_pg_changes(len(batches)), params, size=chunk):
             if t is None:  # the unit's closing row
                 yield uid, pending.pop(uid)
             else:
                 pending.setdefault(uid, []).append((t, s))
+
+
+PARALLEL_UNITS = 400
+"""From this many units a contract's changes are read over two connections at once."""
+
+
+def _second_connection(session: Session, driver: psycopg.Connection[Any]) -> Connection | None:
+    """Another pooled connection reading the same snapshot as the session's, or None.
+
+    The session's transaction exports its snapshot (``pg_export_snapshot()``) and the second
+    connection imports it in a ``REPEATABLE READ`` transaction (``SET TRANSACTION SNAPSHOT``, as
+    ``pg_dump --jobs`` does), so both halves read exactly the same committed record. None when the
+    session is not on its own engine connection (tests run inside an outer transaction whose rows
+    another connection cannot see), or when the pool has no idle connection to spare: a busy
+    server is better served by one connection per request than by waiting for a second."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine) or session.in_nested_transaction():
+        return None
+    pool = bind.pool
+    if isinstance(pool, QueuePool) and pool.checkedout() >= pool.size():
+        return None
+    snapshot = driver.execute("SELECT pg_export_snapshot()").fetchone()
+    second = bind.connect()
+    try:
+        raw = cast(psycopg.Connection[Any], second.connection.driver_connection)
+        if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raw.rollback()  # the import must be the new transaction's first statement
+        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        raw.execute(psql.SQL("SET TRANSACTION SNAPSHOT {}").format(psql.Literal(snapshot[0] if snapshot else "")))
+    except BaseException:
+        second.close()
+        raise
+    return second
 
 
 #: Units per contract are read in this many batches (see :func:`_pg_changes`).
@@ -472,16 +541,16 @@ _BULK_READ = {"jit": "off", "work_mem": "'128MB'"}
 
 
 @contextmanager
-def _bulk_read(session: Session) -> Iterator[None]:
+def _bulk_read(driver: psycopg.Connection[Any]) -> Iterator[None]:
     """PostgreSQL settings for reading a whole fleet's changes (these queries only): compiling
     them with JIT costs more than it saves, and the final sort of the changes stays in memory."""
     for name, value in _BULK_READ.items():
-        session.execute(text(f"SET LOCAL {name} = {value}"))
+        driver.execute(f"SET LOCAL {name} = {value}")
     try:
         yield
     finally:
         for name in _BULK_READ:
-            session.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+            driver.execute(f"SET LOCAL {name} TO DEFAULT")
 
 
 def _load_ticket_down(session: Session, facts: dict[str, UnitFacts], contract: Contract, p: Period, *,
