@@ -27,6 +27,12 @@ Measured earlier on 2026-12-01 on the shared 2-core host, other helpers' tests a
   0.97–1.11); identical JSON. Where the time goes now (CPU, loaded host): events query and
   facts ≈ 0.30 s, clocks ≈ 0.42 s, tickets query 0.04 s, tally and response 0.03 s, freeing 0.06 s;
   PostgreSQL's own execution of the events query ≈ 0.19–0.23 s (EXPLAIN ANALYZE).
+
+After the lean clock read (``sla_service._period_clock_inputs``: ticket, type, occurred_at,
+priority only; corrected or same-instant tickets re-read in full), quiet (load average 0.4–0.7):
+- 2026-12-02 00:12 UTC: HTTP median 0.970 s, best 0.773 s over 7 runs; in-process median 0.819 s.
+- 2026-12-02 00:27 UTC, with the request-path work of issue 8 merged: HTTP median 0.756 s, best
+  0.682 s over 7 runs; in-process median 0.671 s, best 0.630 s (target 1 s: met, 1.32x).
 """
 
 from __future__ import annotations

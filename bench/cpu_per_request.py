@@ -58,6 +58,11 @@ availability's ticket downtime from one join of only the stop events, a one-mont
 once, one validation of the answer; every hot handler ``async`` with its work and its commit in
 one thread-pool trip (``api.deps.in_thread``), the cached principal and the session opened
 without one. Compliance and the ticket SLA (fleet/sla_service.py, the lead's) are unchanged.
+
+Quiet run after the merge (2026-12-02 00:43 UTC, 150 requests each), ms: GET ticket 4.1, GET
+tickets 5.4, GET ticket sla 9.0, GET compliance 18.6, GET availability 39.1, GET units 5.5, GET
+unit 3.4, POST ticket 8.1, POST event 8.6, POST status-events 7.0; mix (weighted) 9.1 (14.0 the
+evening before).
 """
 
 from __future__ import annotations

@@ -12,6 +12,17 @@ figure is the server's). Then it empties the table and loads the same rows with 
 (one connection, then ``--workers`` connections at once): the better is the ceiling. Prints
 events/s for both and the ratio (targets: ≥ 25,000 events/s over HTTP and ≥ 25 % of COPY). The
 database is dropped at the end.
+
+It also prints the CPU the server processes and the PostgreSQL backends used per event.
+
+Quiet runs, 2026-12-02 00:12 and 00:27 UTC (nothing else running, 2 CPUs), revision 20261201_0003
+(no foreign key to units, no agency_id index) and the JSON-array insert:
+- 33,120 events/s over HTTP (p50 598 ms a batch), COPY 46,815 / 78,164 rows/s (1 / 2
+  connections): HTTP = 42 % of the best COPY; server 23.7 µs/event, PostgreSQL 21.3 µs/event.
+- 31,712 events/s (p50 613 ms), COPY 42,048 / 75,271 rows/s: 42 %; server 24.0, PostgreSQL 29.7 µs/event.
+Targets 25,000/s and 25 %: met (1.27–1.32x). The same bench on revision 0002 the evening before:
+23,370–24,883 events/s. Under load (another job's test suite taking a core), 2026-12-01 23:15:
+25,420 events/s with the server and PostgreSQL getting 1.14 cores between them.
 """
 
 from __future__ import annotations

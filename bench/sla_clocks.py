@@ -19,6 +19,11 @@ endpoint does.
 Measured 62–65k/s on a quiet host; on 2026-12-01, with other helpers loading the 2 cores (load
 ≈ 8), main 9af7ed0 and the evaluate_many branch back to back both gave 28.4k tickets/s of CPU time
 (50,000 tickets), i.e. no regression: the per-ticket :func:`slas.evaluate` path is unchanged.
+
+Quiet re-runs on 2026-12-02 00:29–00:42 UTC (nothing else running): 50,797, 46,100 and 51,403
+tickets/s (CPU time within 0.1 % of wall): at the target, 0.92–1.03x. Commit 9af7ed0, run back to
+back with the last of them, gave 39,540/s: the engine did not get slower; this host is slower
+today than on the day of the 62–65k figure.
 """
 
 from __future__ import annotations
