@@ -32,7 +32,7 @@ from fleet.schemas.sla import (
     TicketSlaOut,
 )
 from fleet.tenancy import get_scoped, scoped
-from fleet.tickets import _driver_reads_utc, facts_where, timelines_where
+from fleet.tickets import _driver_reads_utc, facts_by_ticket, facts_where, timelines_where
 from slas import clocks, credits
 from slas.calendars import BusinessCalendar
 from slas.compliance import compliance as tally
@@ -249,7 +249,7 @@ def _period_clock_inputs(session: Session, ctx: ContractClocks, start: datetime,
         current.append(make(_Reading, r[1:]))
         last = r[2]
     if irregular:
-        full = facts_where(session, [Ticket.id.in_(irregular)], as_of=moments.as_of)
+        full = facts_by_ticket(session, irregular)  # in chunks; effective() applies the as_of cut
         for ticket_id in irregular:
             timelines[ticket_id] = list(timeline.effective(full[ticket_id], as_of=moments.as_of))
     none: list[clocks.EventLike] = []
