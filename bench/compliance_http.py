@@ -33,8 +33,9 @@ priority only; corrected or same-instant tickets re-read in full), quiet (load a
 - 2026-12-02 00:12 UTC: HTTP median 0.970 s, best 0.773 s over 7 runs; in-process median 0.819 s.
 - 2026-12-02 00:27 UTC, with the request-path work of issue 8 merged: HTTP median 0.756 s, best
   0.682 s over 7 runs; in-process median 0.671 s, best 0.630 s (target 1 s: met, 1.32x).
-- 2026-12-02 01:05 UTC, same tree, still nothing else running but the host slower (top showed ~20 %
-  CPU steal; `bench/sla_clocks.py` fell from 51k to 33–41k/s in the same half hour): HTTP median
+- 2026-12-02 01:05 UTC, same tree, still nothing else running but the host slower (no cause visible
+  inside the VM: vmstat steal ≤ 1 %; `bench/sla_clocks.py` fell from 51k to 33–41k/s in the same half
+  hour, and so did commit 9af7ed0 earlier): HTTP median
   1.077 s, best 0.948 s; in-process median 0.998 s, best 0.729 s (0.93x: not met in that window).
 """
 

@@ -24,9 +24,10 @@ Quiet re-runs on 2026-12-02 00:29–00:42 UTC (nothing else running): 50,797, 46
 tickets/s (CPU time within 0.1 % of wall): at the target, 0.92–1.03x. Commit 9af7ed0, run back to
 back with the last of them, gave 39,540/s: the engine did not get slower; this host is slower
 today than on the day of the 62–65k figure.
-Half an hour later (01:03–01:07 UTC), nothing else running but ~20 % CPU steal from the host:
-33,174, 37,353, 41,124, 35,849, 37,145 and 36,534 tickets/s (0.66–0.82x). The figure on this VM moves
-by a third with its neighbours; the target is met only in its good hours.
+Half an hour later (01:03–01:09 UTC), nothing else running (vmstat: one core busy, steal ≤ 1 %):
+33,174, 37,353, 41,124, 35,849, 37,145, 36,534 and 41,350 tickets/s (0.66–0.83x). The same code on
+this VM moves by a third within an hour with no other process running; the target is met only in
+its fast spells.
 """
 
 from __future__ import annotations
