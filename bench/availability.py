@@ -26,6 +26,8 @@ Quiet runs 2026-12-02 (nothing else running; the data loaded once, ``--keep``):
   units), 00:35 and 00:40 UTC: medians 1.394 and 1.599 s over 9 runs (best 1.043 s); CPU Python
   0.62–0.78 s, the session's backend 0.87–0.93 s (the second backend's CPU is not counted here).
   Target ≤ 2 s: met (1.25–1.43x). Same figures: 98.204 %, 24,041 failures, MTBF 354.9249 h.
+  Again at 01:08 UTC, in the half hour when pure-Python benches ran a third slower: median 1.512 s,
+  best 1.284 s over 9 runs (freshly loaded data); CPU Python 0.69 s, session backend 0.91 s.
 """
 
 from __future__ import annotations
