@@ -9,7 +9,7 @@ reordered; the head row also catches a deleted tail.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,26 +43,16 @@ _PAYLOAD_KEYS = ("seq", "recorded_at", "actor", "role", "action", "entity_type",
                  "after", "reason", "request_id", "prev_hash")
 
 
-def _entry_payload(e: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": e.seq,
-        "recorded_at": iso_utc(e.recorded_at),
-        "actor": e.actor,
-        "role": e.role,
-        "action": e.action,
-        "entity_type": e.entity_type,
-        "entity_id": e.entity_id,
-        "agency_id": e.agency_id,
-        "before": e.before,
-        "after": e.after,
-        "reason": e.reason,
-        "request_id": e.request_id,
-        "prev_hash": e.prev_hash,
-    }
+def _hash(fields: Mapping[str, Any]) -> str:
+    """The entry hash: ``sha256(prev_hash + canonical_json(payload))`` over :data:`_PAYLOAD_KEYS`
+    (the one definition, for appending and for verifying)."""
+    payload = {k: fields[k] for k in _PAYLOAD_KEYS}
+    payload["recorded_at"] = iso_utc(payload["recorded_at"])
+    return sha256_hex(str(payload["prev_hash"]).encode() + canonical_json(payload))
 
 
 def entry_hash(e: AuditEntry) -> str:
-    return sha256_hex(e.prev_hash.encode() + canonical_json(_entry_payload(e)))
+    return _hash({k: getattr(e, k) for k in _PAYLOAD_KEYS})
 
 
 _LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
@@ -119,9 +109,7 @@ def record(
         "request_id": request_id_var.get(),
         "prev_hash": prev_hash,
     }
-    payload = {k: values[k] for k in _PAYLOAD_KEYS}
-    payload["recorded_at"] = iso_utc(recorded_at)
-    values["hash"] = sha256_hex(prev_hash.encode() + canonical_json(payload))
+    values["hash"] = _hash(values)
     connection = session.connection()
     connection.execute(_INSERT_ENTRY, values)
     connection.execute(_MOVE_HEAD, {"new_seq": values["seq"], "new_hash": values["hash"]})

@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import DateTime, select, type_coerce
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from fleet import registry, timeline
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
 from fleet.gcpause import gc_paused
-from fleet.models import Calendar, Contract, Ticket, TicketEvent
+from fleet.models import Calendar, Contract, Ticket
 from fleet.principal import Principal
 from fleet.schemas.sla import (
     AtRiskOut,
@@ -32,7 +32,7 @@ from fleet.schemas.sla import (
     TicketSlaOut,
 )
 from fleet.tenancy import get_scoped, scoped
-from fleet.tickets import _driver_reads_utc, facts_by_ticket, facts_where, timelines_where
+from fleet.tickets import clock_inputs_where, facts_where, timelines_where
 from slas import clocks, credits
 from slas.calendars import BusinessCalendar
 from slas.compliance import compliance as tally
@@ -166,8 +166,7 @@ def evaluate_period(session: Session, ctx: ContractClocks, start: datetime, end:
     Two queries (the tickets; their facts in ``occurred_at`` order, see
     :func:`fleet.tickets.timelines_where`), then one pass of :func:`slas.clocks.evaluate_many`
     over the effective timelines: the same readings as :meth:`ContractClocks.evaluate` per ticket."""
-    where = [Ticket.contract_id == ctx.contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,
-             Ticket.recorded_at <= moments.as_of]
+    where = [*_period_filter(ctx, start, end), Ticket.recorded_at <= moments.as_of]
     rows = session.connection().execute(
         select(Ticket.id, Ticket.number, Ticket.unit_id, Ticket.reported_at, Ticket.initial_priority, Ticket.summary)
         .where(*where).order_by(Ticket.reported_at, Ticket.id)
@@ -207,61 +206,17 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
 
 
 def _period_clock_inputs(session: Session, ctx: ContractClocks, start: datetime, end: datetime,
-                         moments: Instants) -> list[tuple[datetime, str, Sequence[clocks.EventLike]]]:
+                         moments: Instants) -> Sequence[tuple[datetime, str, Sequence[clocks.EventLike]]]:
     """``(reported_at, initial priority, effective timeline)`` of every ticket of the contract
-    reported in ``[start, end)`` and recorded by ``as_of``, in ``(reported_at, id)`` order.
-
-    Two lean queries: the tickets' two columns, and their events' ``(ticket, type,
-    occurred_at, priority)`` in ``occurred_at`` order (what :func:`slas.clocks.evaluate` reads:
-    no ids, reasons or ``recorded_at``, a third of the bytes to fetch and convert). A ticket
-    whose rows are not already its effective timeline (a correction, or two events at one
-    instant, whose order then depends on ``recorded_at``) is read again in full and replayed
-    through :func:`fleet.timeline.effective`, exactly as :func:`evaluate_period` does."""
-    where = [Ticket.contract_id == ctx.contract.id, Ticket.reported_at >= start, Ticket.reported_at < end,
-             Ticket.recorded_at <= moments.as_of]
-    connection = session.connection()
-    reported_at: Any = Ticket.reported_at
-    occurred_at: Any = TicketEvent.occurred_at
-    if _driver_reads_utc(connection):  # skip UTCDateTime's per-value hook (see fleet.tickets)
-        reported_at = type_coerce(reported_at, DateTime(timezone=True))
-        occurred_at = type_coerce(occurred_at, DateTime(timezone=True))
-    tickets = connection.execute(
-        select(Ticket.id, reported_at, Ticket.initial_priority).where(*where).order_by(Ticket.reported_at, Ticket.id)
-    ).all()
-    rows = connection.execute(
-        select(TicketEvent.ticket_id, TicketEvent.type, occurred_at, TicketEvent.priority)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(*where, TicketEvent.recorded_at <= moments.as_of)
-        .order_by(TicketEvent.ticket_id, TicketEvent.occurred_at)
-    ).all()
-    timelines: dict[str, list[clocks.EventLike]] = {}
-    irregular: list[str] = []
-    make = tuple.__new__
-    current_id: str | None = None
-    current: list[clocks.EventLike] = []
-    last: datetime | None = None
-    for r in rows:
-        if r[0] != current_id:
-            current_id, last = r[0], None
-            current = timelines[r[0]] = []
-        if (r[1] == "corrected" or (last is not None and r[2] <= last)) and (not irregular or irregular[-1] != r[0]):
-            irregular.append(r[0])
-        current.append(make(_Reading, r[1:]))
-        last = r[2]
-    if irregular:
-        full = facts_by_ticket(session, irregular)  # in chunks; effective() applies the as_of cut
-        for ticket_id in irregular:
-            timelines[ticket_id] = list(timeline.effective(full[ticket_id], as_of=moments.as_of))
-    none: list[clocks.EventLike] = []
-    return [(t[1], t[2], timelines.get(t[0], none)) for t in tickets]
+    reported in ``[start, end)`` and recorded by ``as_of``, in ``(reported_at, id)`` order
+    (:func:`fleet.tickets.clock_inputs_where`: only what the clocks read, the same readings as
+    :func:`evaluate_period` gives)."""
+    return clock_inputs_where(session, _period_filter(ctx, start, end), as_of=moments.as_of)
 
 
-class _Reading(NamedTuple):
-    """An event as the clocks read it (:class:`slas.clocks.EventLike`), from the record."""
-
-    type: str
-    occurred_at: datetime
-    priority: str | None
+def _period_filter(ctx: ContractClocks, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """The contract's tickets reported in ``[start, end)``."""
+    return [Ticket.contract_id == ctx.contract.id, Ticket.reported_at >= start, Ticket.reported_at < end]
 
 
 def compliance_out(contract: Contract, ctx: ContractClocks, readings: Sequence[clocks.TicketSla],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -35,7 +35,6 @@ from fleet.principal import Principal
 from fleet.schemas.tickets import (
     CorrectionIn,
     EventIn,
-    PartOut,
     RatingIn,
     TicketDetailOut,
     TicketIn,
@@ -46,6 +45,7 @@ from fleet.schemas.tickets import (
 from fleet.tenancy import get_scoped, scoped
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+_R = TypeVar("_R", timeline.Fact, "ClockEvent")
 
 
 def _not_in_future(when: datetime, field: str) -> None:
@@ -156,45 +156,86 @@ def _read_facts(session: Session, ticket_filter: Sequence[ColumnElement[bool]],
                 as_of: datetime | None) -> tuple[dict[str, list[timeline.Fact]], set[str]]:
     """The facts by ticket, and the tickets whose facts are *not* already their effective
     timeline (a correction, two events at one instant, or rows out of ``occurred_at`` order)."""
+    return _read_events(session, ticket_filter, as_of, timeline.Fact)
+
+
+class ClockEvent(NamedTuple):
+    """An event as the SLA clocks read it (:class:`slas.clocks.EventLike`), from the record."""
+
+    type: str
+    occurred_at: datetime
+    priority: str | None
+
+
+def clock_inputs_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *, as_of: datetime
+                       ) -> list[tuple[datetime, str, Sequence[ClockEvent | timeline.Fact]]]:
+    """``(reported_at, initial priority, effective timeline)`` of the tickets matching
+    ``ticket_filter`` (on ``Ticket`` columns) recorded by ``as_of``, in ``(reported_at, id)`` order.
+
+    What the clocks read and no more: the events as :class:`ClockEvent` (no ids, reasons or
+    ``recorded_at``: a third of the bytes to fetch and convert). A ticket whose rows are not
+    already its effective timeline (see :func:`_read_facts`) is read again in full, in chunks,
+    and replayed through :func:`fleet.timeline.effective`, as :func:`timelines_where` does."""
+    connection = session.connection()
+    reported_at: Any = Ticket.reported_at
+    if _driver_reads_utc(connection):
+        reported_at = type_coerce(reported_at, DateTime(timezone=True))
+    tickets = connection.execute(select(Ticket.id, reported_at, Ticket.initial_priority)
+                                 .where(*ticket_filter, Ticket.recorded_at <= as_of)
+                                 .order_by(Ticket.reported_at, Ticket.id)).all()
+    timelines: dict[str, list[Any]]
+    timelines, irregular = _read_events(session, [*ticket_filter, Ticket.recorded_at <= as_of], as_of, ClockEvent)
+    if irregular:
+        full = facts_by_ticket(session, sorted(irregular))  # effective() applies the as_of cut
+        for ticket_id in irregular:
+            timelines[ticket_id] = timeline.effective(full[ticket_id], as_of=as_of)
+    none: list[ClockEvent] = []
+    return [(t[1], t[2], timelines.get(t[0], none)) for t in tickets]
+
+
+def _read_events(session: Session, ticket_filter: Sequence[ColumnElement[bool]], as_of: datetime | None,
+                 row: type[_R]) -> tuple[dict[str, list[_R]], set[str]]:
+    """The events of the matching tickets as ``row`` tuples (its fields name the columns), by
+    ticket in ``occurred_at`` order, in one query that reads bare columns, and the tickets whose
+    rows are not already their effective timeline."""
     if as_of is not None:
         ticket_filter = [*ticket_filter, TicketEvent.recorded_at <= as_of]
     connection = session.connection()
-    occurred_at: Any = TicketEvent.occurred_at
-    recorded_at: Any = TicketEvent.recorded_at
+    columns: list[Any] = [getattr(TicketEvent, name) for name in row._fields]
     if _driver_reads_utc(connection):
         # The driver already hands back UTC-aware instants: skip UTCDateTime's per-value hook.
-        occurred_at = type_coerce(occurred_at, DateTime(timezone=True))
-        recorded_at = type_coerce(recorded_at, DateTime(timezone=True))
+        columns = [type_coerce(c, DateTime(timezone=True)) if c.key in ("occurred_at", "recorded_at") else c
+                   for c in columns]
     rows = connection.execute(
-        select(TicketEvent.ticket_id, TicketEvent.id, TicketEvent.type, occurred_at, recorded_at,
-               TicketEvent.reason, TicketEvent.priority, TicketEvent.corrects_id, TicketEvent.void)
+        select(TicketEvent.ticket_id, *columns)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .where(*ticket_filter)
         .order_by(TicketEvent.ticket_id, TicketEvent.occurred_at)  # the (ticket_id, occurred_at) index
     ).all()  # one fetch: iterating the result would fetch row by row
-    out: dict[str, list[timeline.Fact]] = defaultdict(list)
+    kind, when = row._fields.index("type"), row._fields.index("occurred_at")
+    out: dict[str, list[_R]] = defaultdict(list)
     irregular: set[str] = set()
     make = tuple.__new__
     current_id: str | None = None
-    current: list[timeline.Fact] = []
-    last: datetime | None = None
+    current: list[_R] = []
+    last: Any = None
     for r in rows:
-        f: timeline.Fact = make(timeline.Fact, r[1:])
+        f = make(row, r[1:])
         if r[0] == current_id:
-            if f[1] == "corrected" or f[2] <= last:  # type: ignore[operator]
+            if f[kind] == "corrected" or f[when] <= last:
                 irregular.add(r[0])
         else:
             current_id = r[0]
             found = out.get(r[0])
             if found is None:
                 current = out[r[0]] = []
-                if f[1] == "corrected":
+                if f[kind] == "corrected":
                     irregular.add(r[0])
             else:  # the ticket's rows were not contiguous
                 current = found
                 irregular.add(r[0])
         current.append(f)
-        last = f[2]
+        last = f[when]
     return out, irregular
 
 
@@ -274,6 +315,7 @@ def add_event(session: Session, principal: Principal, ticket_id: str, data: Even
 
 _TICKETS = cast(Table, Ticket.__table__)
 _EVENTS = cast(Table, TicketEvent.__table__)
+_WORK_LOGS = cast(Table, WorkLog.__table__)
 _PROJECTION = ("status", "priority", "restored_at", "resolved_at", "closed_at")
 _PROJECT = (update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id"))
             .values({k: bindparam(k, type_=_TICKETS.c[k].type) for k in _PROJECTION}))
@@ -352,18 +394,27 @@ def rate(session: Session, principal: Principal, ticket_id: str, data: RatingIn)
 
 
 def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[WorkLogOut]]:
-    logs = list(session.scalars(select(WorkLog).where(WorkLog.ticket_id.in_(ticket_ids))
-                                .order_by(WorkLog.started_at)).all())
-    parts: dict[str, list[PartOut]] = defaultdict(list)
-    if logs:
-        for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w.id for w in logs]))):
-            parts[p.work_log_id].append(PartOut.model_validate(p))
-    out: dict[str, list[WorkLogOut]] = defaultdict(list)
+    return {ticket_id: [WorkLogOut.model_validate(w) for w in logs]
+            for ticket_id, logs in _work_logs(session, ticket_ids).items()}
+
+
+def _work_logs(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The tickets' work logs with their minutes and parts, as ``WorkLogOut`` fields (bare
+    columns; the parts in one more query, only when there are logs), in ``started_at`` order."""
+    logs = [row._asdict() for row in session.connection().execute(
+        select(_WORK_LOGS.c.id, _WORK_LOGS.c.ticket_id, _WORK_LOGS.c.started_at, _WORK_LOGS.c.ended_at,
+               _WORK_LOGS.c.engineer, _WORK_LOGS.c.activity, _WORK_LOGS.c.notes, _WORK_LOGS.c.recorded_at)
+        .where(_WORK_LOGS.c.ticket_id.in_(ticket_ids)).order_by(_WORK_LOGS.c.started_at))]
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if not logs:
+        return out
+    parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w["id"] for w in logs]))):
+        parts[p.work_log_id].append({"part_number": p.part_number, "quantity": p.quantity})
     for w in logs:
-        out[w.ticket_id].append(WorkLogOut(
-            id=w.id, ticket_id=w.ticket_id, started_at=w.started_at, ended_at=w.ended_at,
-            minutes=round((w.ended_at - w.started_at).total_seconds() / 60, 2), engineer=w.engineer,
-            activity=w.activity, notes=w.notes, parts=parts[w.id], recorded_at=w.recorded_at))
+        w["minutes"] = round((w["ended_at"] - w["started_at"]).total_seconds() / 60, 2)
+        w["parts"] = parts[w["id"]]
+        out[w["ticket_id"]].append(w)
     return out
 
 
@@ -371,10 +422,6 @@ _DETAIL_EVENTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _E
                          _EVENTS.c.reason, _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void)
                   .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
                   .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
-_WORK_LOGS = cast(Table, WorkLog.__table__)
-_DETAIL_LOGS = (select(_WORK_LOGS.c.id, _WORK_LOGS.c.started_at, _WORK_LOGS.c.ended_at, _WORK_LOGS.c.engineer,
-                       _WORK_LOGS.c.activity, _WORK_LOGS.c.notes, _WORK_LOGS.c.recorded_at)
-                .where(_WORK_LOGS.c.ticket_id == bindparam("ticket_id")).order_by(_WORK_LOGS.c.started_at))
 
 
 def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDetailOut:
@@ -395,15 +442,7 @@ def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDeta
     for e in events:
         e["superseded_by"] = superseded_by.get(e["id"])
         e["superseded"] = e["superseded_by"] is not None
-    logs = [row._asdict() for row in connection.execute(_DETAIL_LOGS, {"ticket_id": ticket.id})]
-    if logs:
-        parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w["id"] for w in logs]))):
-            parts[p.work_log_id].append({"part_number": p.part_number, "quantity": p.quantity})
-        for w in logs:
-            w["ticket_id"] = ticket.id
-            w["minutes"] = round((w["ended_at"] - w["started_at"]).total_seconds() / 60, 2)
-            w["parts"] = parts[w["id"]]
+    logs = _work_logs(session, [ticket.id])[ticket.id]
     rating = None if found[1] is None else {"ticket_id": ticket.id, "score": found[1], "comment": found[2],
                                             "recorded_at": found[3]}
     return TicketDetailOut.model_validate({

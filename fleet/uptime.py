@@ -126,7 +126,8 @@ def ingest_json(session: Session, principal: Principal, body: bytes) -> IngestOu
         problems = list(exc.problems)
         nul = _nul_problems(exc.valid.items())
         problems.extend(nul)
-        valid = {i: e for i, e in exc.valid.items() if i not in {p["index"] for p in nul}}
+        bad = {p["index"] for p in nul}
+        valid = {i: e for i, e in exc.valid.items() if i not in bad}
         if valid:
             units = _units(session, principal, {e["unit_id"] for e in valid.values()})
             latest = utcnow() + FUTURE_TOLERANCE
@@ -145,7 +146,7 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
         return IngestOut(accepted=0, duplicates=0)
     problems = _nul_problems(enumerate(events))  # named with the other problems, kept out of SQL
     bad = {p["index"] for p in problems}
-    units = _units(session, principal, {e["unit_id"] for e in events if "\x00" not in e["unit_id"]})
+    units = _units(session, principal, {e["unit_id"] for i, e in enumerate(events) if not bad or i not in bad})
     latest = utcnow() + FUTURE_TOLERANCE
     instants: list[str] = []
     unique: dict[tuple[str, str], _Row] = {}
