@@ -14,6 +14,7 @@ from api.middleware import RequestContext
 from api.ratelimit import limiter_for
 from api.routers import registry, reports, sla, system, tickets, uptime
 from api.settings import Settings, get_settings
+from fleet.answers import AnswerCache
 from fleet.db import Database, make_engine
 
 API_PREFIX = "/api/v1"
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.state.settings = settings
     app.state.db = db or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
     app.state.rate_limiter = limiter_for(settings.rate_limit_per_minute)
+    app.state.answers = AnswerCache(settings.answer_cache_size)
     errors.install(app)
     app.include_router(system.health_router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(system.health_router, include_in_schema=False)

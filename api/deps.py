@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import Unauthenticated
 from fleet import identity
+from fleet.answers import AnswerCache
 from fleet.db import Database
 from fleet.principal import Principal
 
@@ -136,6 +137,17 @@ def _touch(db: Database, key_id: str) -> None:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_answers(request: Request) -> AnswerCache:
+    """The app's per-process answer cache (:mod:`fleet.answers`)."""
+    cache: AnswerCache | None = getattr(request.app.state, "answers", None)
+    if cache is None:
+        cache = request.app.state.answers = AnswerCache()
+    return cache
+
+
+AnswersDep = Annotated[AnswerCache, Depends(get_answers)]
 
 
 async def page_params(limit: int = 50, cursor: str | None = None) -> tuple[int, str | None]:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
                                                                  "process (token bucket); 0 turns limiting off")
     secure_cookies: bool = Field(default=False, description="mark the web session cookie Secure: set it when "
                                                             "users reach slatrack over HTTPS (a reverse proxy)")
+    answer_cache_size: int = Field(default=256, description="closed-period contract figures (availability, "
+                                   "compliance) kept per worker process until a write changes them "
+                                   "(fleet/answers.py); 0 computes every answer")
     report_timeout_seconds: int = 300
     report_memory_mb: int = 3072
     vendor_name: str = Field(default="Field service vendor",

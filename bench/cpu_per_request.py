@@ -76,6 +76,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -83,7 +84,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._scratch import scratch_database
-from bench.load import MIX, Client, Stats, load
+from bench.load import MIX, Client, Stats, _cpu_seconds, load, postgres_pids
 
 # httpx's ASGITransport runs ``import sniffio`` on every request to see whether it runs under trio;
 # sniffio is not installed, so each request paid a failed import (a search of sys.path, ≈ 0.5 ms):
@@ -92,8 +93,10 @@ sys.modules.setdefault("sniffio", None)  # type: ignore[assignment]
 
 
 async def measure(app: object, seed: object, *, requests: int, profile: str | None,
-                  only: list[str] | None = None) -> dict[str, float]:
-    results: dict[str, float] = {}
+                  only: list[str] | None = None,
+                  backends: Callable[[], list[int]] | None = None) -> dict[str, tuple[float, float]]:
+    """{endpoint: (this process's CPU ms per request, PostgreSQL backends' CPU ms per request)}."""
+    results: dict[str, tuple[float, float]] = {}
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         for i, (name, _) in enumerate(MIX):
@@ -118,15 +121,17 @@ async def measure(app: object, seed: object, *, requests: int, profile: str | No
             for _ in range(10):  # warm-up
                 await one()
             prof = cProfile.Profile() if profile == name else None
-            t0 = time.process_time()
+            pids = backends() if backends else []
+            pg0, t0 = _cpu_seconds(pids), time.process_time()
             if prof:
                 prof.enable()
             for _ in range(requests):
                 await one()
             if prof:
                 prof.disable()
-            results[name] = (time.process_time() - t0) / requests * 1000
-            print(f"  {name:<20}{results[name]:>7.1f} ms", flush=True)
+            results[name] = ((time.process_time() - t0) / requests * 1000,
+                             (_cpu_seconds(pids) - pg0) / requests * 1000)
+            print(f"  {name:<20}{results[name][0]:>7.1f} ms  (PostgreSQL {results[name][1]:.1f} ms)", flush=True)
             if prof:
                 pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
     return results
@@ -151,18 +156,22 @@ def main() -> None:
         app = create_app(Settings())  # type: ignore[call-arg]
         try:
             results = asyncio.run(measure(app, seed, requests=args.requests, profile=args.profile,
-                                          only=args.only))
+                                          only=args.only, backends=lambda: postgres_pids(url)))
         finally:
             app.state.db.engine.dispose()
     print(f"\nserver CPU per request, 1 process, sequential, {args.requests} requests each "
           f"(load average {os.getloadavg()[0]:.1f}):")
     weights = dict(MIX)
-    for name, ms in results.items():
-        print(f"  {name:<20}{ms:>7.1f} ms")
+    print(f"  {'endpoint':<20}{'server':>8}{'postgres':>10}{'both':>8}  (ms)")
+    for name, (ms, pg) in results.items():
+        print(f"  {name:<20}{ms:>8.1f}{pg:>10.1f}{ms + pg:>8.1f}")
     if len(results) < len(weights):
         return
-    mean = sum(results[n] * w for n, w in weights.items()) / sum(weights.values())
-    print(f"  {'mix (weighted)':<20}{mean:>7.1f} ms  → {1000 / mean:.0f} requests/s per core for the server alone")
+    total = sum(weights.values())
+    mean = sum(results[n][0] * w for n, w in weights.items()) / total
+    pg_mean = sum(results[n][1] * w for n, w in weights.items()) / total
+    print(f"  {'mix (weighted)':<20}{mean:>8.1f}{pg_mean:>10.1f}{mean + pg_mean:>8.1f}"
+          f"  → {1000 / (mean + pg_mean):.0f} requests/s per core, server and PostgreSQL")
 
 
 if __name__ == "__main__":

@@ -271,19 +271,31 @@ class Client:
             "reported_at": reported.isoformat(), "unit_down": r.random() < 0.3},
             "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
 
-    async def run(self, client: httpx.AsyncClient | RawHTTP, until: float) -> None:
+    async def run(self, client: httpx.AsyncClient | RawHTTP, until: float, *, interval: float | None = None,
+                  start: float | None = None) -> None:
+        """Send requests until ``until``: back to back (closed loop), or, with ``interval``, one
+        every ``interval`` seconds from ``start`` (open loop: the latency of a request counts from
+        when it was due, so a slow answer that delays the next request counts against that one too,
+        as wrk2 measures; without this a stalled server would look fast, the coordinated omission)."""
         http: Any = client.connection() if isinstance(client, RawHTTP) else client
-        while time.monotonic() < until:
+        due = start if start is not None else time.perf_counter()
+        while (due if interval is not None else time.perf_counter()) < until:
+            if interval is not None:
+                if (wait := due - time.perf_counter()) > 0:
+                    await asyncio.sleep(wait)
+            else:
+                due = time.perf_counter()
             name, method, url, kwargs = self.request(self.pick())
             headers = {**self.headers, **kwargs.pop("headers", {})}
-            t0 = time.perf_counter()
             try:
                 resp = await http.request(method, url, headers=headers, **kwargs)
                 ok = 200 <= resp.status_code < 300
                 detail = f"{resp.status_code} {resp.text[:200]}"
             except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
                 ok, resp, detail = False, None, f"{type(exc).__name__}: {exc}"
-            elapsed = time.perf_counter() - t0
+            elapsed = time.perf_counter() - due
+            if interval is not None:
+                due += interval
             self.stats.latencies[name].append(elapsed)
             if not ok:
                 self.stats.errors[name] += 1
@@ -378,21 +390,35 @@ class RawHTTP:
 
 
 async def drive(base: str, seed: Seed, *, clients: int, duration: float,
-                pids: Callable[[], tuple[list[int], list[int]]], raw: bool = False
+                pids: Callable[[], tuple[list[int], list[int]]], raw: bool = False, rate: float = 0
                 ) -> tuple[Stats, float, tuple[float, float, float]]:
+    """Run the clients for ``duration`` seconds: closed loop, or (``rate`` > 0) open loop at
+    ``rate`` requests/s in all, each client one request every ``clients / rate`` seconds, the
+    clients' schedules spread evenly over that interval."""
     stats = Stats()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     http: Any = RawHTTP(base) if raw else httpx.AsyncClient(base_url=base, timeout=30, limits=limits)
     async with http:
         # warm-up: a few seconds, not counted
         warm = [Client(1000 + i, base, seed, Stats(), random.Random(1000 + i)) for i in range(clients)]
-        await asyncio.gather(*(c.run(http, time.monotonic() + 3) for c in warm))
+        await asyncio.gather(*(c.run(http, time.perf_counter() + 3) for c in warm))
         workers = [Client(i, base, seed, stats, random.Random(i)) for i in range(clients)]
         server_procs, pg_procs = pids()
         cpu0 = _cpu_seconds(server_procs), _cpu_seconds(pg_procs), time.process_time()
-        t0 = time.monotonic()
-        await asyncio.gather(*(c.run(http, t0 + duration) for c in workers))
-        wall = time.monotonic() - t0
+        t0 = time.perf_counter()
+        if rate > 0:
+            interval = clients / rate
+            await asyncio.gather(*(c.run(http, t0 + duration, interval=interval, start=t0 + i * interval / clients)
+                                   for i, c in enumerate(workers)))
+            # every request due in the window was sent and answered: that many per second of the
+            # window (how late the answers came is the latency; how long after the window the
+            # last one came is printed)
+            wall = duration
+            print(f"open loop: the last answer came {time.perf_counter() - t0 - duration:.2f} s after the "
+                  f"{duration:g} s window closed")
+        else:
+            await asyncio.gather(*(c.run(http, t0 + duration) for c in workers))
+            wall = time.perf_counter() - t0
         cpu = (_cpu_seconds(server_procs) - cpu0[0], _cpu_seconds(pg_procs) - cpu0[1],
                time.process_time() - cpu0[2])
     return stats, wall, cpu
@@ -439,12 +465,13 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-def report(stats: Stats, wall: float, *, clients: int, workers: int,
+def report(stats: Stats, wall: float, *, clients: int, workers: int, rate: float = 0,
            cpu: tuple[float, float, float] | None = None, load_before: float | None = None) -> bool:
     every = [x for v in stats.latencies.values() for x in v]
     errors = sum(stats.errors.values())
     rps = len(every) / wall
-    print(f"\n{len(every)} requests in {wall:.1f} s from {clients} clients, {workers} server workers, "
+    mode = f"open loop at {rate:g} requests/s offered" if rate > 0 else "closed loop (back to back)"
+    print(f"\n{len(every)} requests in {wall:.1f} s from {clients} clients, {mode}, {workers} server workers, "
           f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end"
           + (f", {load_before:.1f} before the run)" if load_before is not None else ")"))
     print(f"{'endpoint':<20}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
@@ -481,7 +508,10 @@ def main() -> None:
     parser.add_argument("--client", choices=("httpx", "raw"), default="raw",
                         help="httpx: the async httpx client; raw: hand-written HTTP/1.1 on asyncio streams "
                              "(several times less client CPU per request), on uvloop when installed")
-    parser.add_argument("--workers", type=int, default=4, help="server worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--rate", type=float, default=300.0,
+                        help="requests/s offered by all clients together (open loop); 0: closed loop, each "
+                             "client sends its next request as soon as the last is answered")
     parser.add_argument("--units", type=int, default=1000)
     parser.add_argument("--tickets", type=int, default=5000)
     parser.add_argument("--db-name", default="slatrack_bench_load", help="scratch database (dropped after)")
@@ -494,6 +524,7 @@ def main() -> None:
         try:
             assert srv.proc is not None
             coro = drive(srv.url, seed, clients=args.clients, duration=args.duration, raw=args.client == "raw",
+                         rate=args.rate,
                          pids=lambda: (server_pids(srv.proc.pid), postgres_pids(url)))
             if args.client == "raw":
                 try:
@@ -506,7 +537,8 @@ def main() -> None:
             if sum(stats.errors.values()) if "stats" in locals() else False:
                 lines = [line for line in srv.log.read_text(errors="replace").splitlines() if "ERROR" in line]
                 print(f"server log: {len(lines)} ERROR lines; the first: {lines[:3]}")
-    report(stats, wall, clients=args.clients, workers=args.workers, cpu=cpu, load_before=load_before)
+    report(stats, wall, clients=args.clients, workers=args.workers, rate=args.rate, cpu=cpu,
+           load_before=load_before)
 
 
 if __name__ == "__main__":

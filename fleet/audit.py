@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
@@ -55,6 +55,18 @@ def entry_hash(e: AuditEntry) -> str:
     return _hash({k: getattr(e, k) for k in _PAYLOAD_KEYS})
 
 
+class Scope(NamedTuple):
+    """Which contract figures a write can change, for the answer cache (:mod:`fleet.answers`):
+    those of ``contract_id`` (None: of any contract) for periods ending after ``affects_from``
+    (None: any period). Kept beside the entry, outside its hash."""
+
+    contract_id: str | None
+    affects_from: datetime | None
+
+
+EVERYTHING = Scope(None, None)
+
+
 _LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
 _INSERT_ENTRY = insert(_ENTRIES)
 _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq", type_=_HEAD.c.seq.type),
@@ -82,6 +94,7 @@ def record(
     after: Any = None,
     reason: str | None = None,
     head: tuple[int, str] | None = None,
+    scope: Scope | None = None,
 ) -> None:
     """Append one entry to the chain (the caller's transaction commits).
 
@@ -89,7 +102,9 @@ def record(
     objects: lock the head row, insert the entry, move the head (three round trips, no
     unit-of-work flush). Pending ORM changes are flushed first, so the entry is
     appended after the rows it describes, as before. ``head``: what :func:`lock_head` returned
-    earlier in this transaction (the lock is held until it ends), to skip locking it again."""
+    earlier in this transaction (the lock is held until it ends), to skip locking it again.
+    ``scope``: which contract figures the write can change (:class:`Scope`); none given means
+    any (a write that leaves figures alone may say so by passing none: that is only cautious)."""
     if session.new or session.dirty or session.deleted:
         session.flush()
     seq, prev_hash = head if head is not None else lock_head(session)
@@ -110,6 +125,7 @@ def record(
         "prev_hash": prev_hash,
     }
     values["hash"] = _hash(values)
+    values["contract_id"], values["affects_from"] = scope or EVERYTHING
     connection = session.connection()
     connection.execute(_INSERT_ENTRY, values)
     connection.execute(_MOVE_HEAD, {"new_seq": values["seq"], "new_hash": values["hash"]})

@@ -231,7 +231,8 @@ def _add_unit(session: Session, principal: Principal, contract: Contract, data: 
     session.add(unit)
     session.flush()
     audit.record(session, principal, action="unit.create", entity_type="unit", entity_id=unit.id,
-                 agency_id=unit.agency_id, after=audit.snapshot(unit))
+                 agency_id=unit.agency_id, after=audit.snapshot(unit),
+                 scope=audit.Scope(unit.contract_id, unit.in_service_at))
     return unit
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from fleet import registry, timeline
+from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
 from fleet.gcpause import gc_paused
@@ -34,7 +35,7 @@ from fleet.schemas.sla import (
 from fleet.tenancy import get_scoped, scoped
 from fleet.tickets import clock_inputs_where, facts_where, timelines_where
 from slas import clocks, credits
-from slas.calendars import BusinessCalendar
+from slas.calendars import BusinessCalendar, local_midnight
 from slas.compliance import compliance as tally
 
 MINUTE = 60.0
@@ -186,23 +187,59 @@ def period_bounds(calendar: BusinessCalendar, start_date: date, end_date: date) 
 
 
 def contract_compliance(session: Session, principal: Principal, contract_id: str, *, start_date: date,
-                        end_date: date, at: datetime | None, as_of: datetime | None) -> ComplianceOut:
+                        end_date: date, at: datetime | None, as_of: datetime | None,
+                        answers: AnswerCache | None = None) -> ComplianceOut:
     """Per priority and metric: total, met, breached, pending, n/a, percent met vs AQL; credits owed.
 
     Reads only what the clocks need (:func:`_period_clock_inputs`), not the full facts that
-    reports list with each ticket (:func:`evaluate_period`): the same readings, a lighter query."""
+    reports list with each ticket (:func:`evaluate_period`): the same readings, a lighter query.
+    With ``answers`` and neither instant given, a period that is over is answered from the cache
+    while no write has changed its record and no clock has reached its due time since
+    (:mod:`fleet.answers`, :func:`_valid_until`)."""
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
-    moments = instants(at, as_of)
+    if answers is None or at is not None or as_of is not None:
+        return _compliance(session, contract, start_date, end_date, instants(at, as_of))[0]
+    tz = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
+
+    def compute(now: datetime) -> tuple[ComplianceOut, datetime | None]:
+        return _compliance(session, contract, start_date, end_date, instants(None, None, now=now))
+
+    return answers.answer(session, ("compliance", contract.id, start_date, end_date), contract_id=contract.id,
+                          end=local_midnight(end_date, tz), compute=compute)
+
+
+def _compliance(session: Session, contract: Contract, start_date: date, end_date: date,
+                moments: Instants) -> tuple[ComplianceOut, datetime | None]:
+    """The answer and until when it holds with no write (:func:`_valid_until`)."""
     ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = period_bounds(ctx.calendar, start_date, end_date)
     with gc_paused():  # until the readings are tallied and released (see fleet.gcpause)
         inputs = _period_clock_inputs(session, ctx, start, end, moments)
         readings = [sla for _, sla in ctx.evaluate_timelines(inputs, moments)]
+        valid_until = _valid_until(inputs, readings, moments.at)
         del inputs
         out = compliance_out(contract, ctx, readings, start_date, end_date, moments)
         del readings
-    return out
+    return out, valid_until
+
+
+def _valid_until(inputs: Sequence[tuple[datetime, str, Sequence[clocks.EventLike]]],
+                 readings: Sequence[clocks.TicketSla], at: datetime) -> datetime | None:
+    """The first instant after ``at`` at which these readings could change with no write: a
+    running clock reaching its due time (pending → breached), or a ticket or event dated after
+    ``at`` (the record takes instants up to five minutes ahead) coming into the reading. None:
+    they hold until a write changes the record."""
+    later: list[datetime] = []
+    for (reported_at, _, events), sla in zip(inputs, readings, strict=True):
+        for m in sla.metrics:
+            if m.state == "running" and m.due_at is not None and m.due_at > at:
+                later.append(m.due_at)
+        if reported_at > at:
+            later.append(reported_at)
+        if events and events[-1].occurred_at > at:  # effective timelines are in occurred_at order
+            later.append(next(e.occurred_at for e in events if e.occurred_at > at))
+    return min(later, default=None)
 
 
 def _period_clock_inputs(session: Session, ctx: ContractClocks, start: datetime, end: datetime,

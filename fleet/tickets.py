@@ -88,7 +88,8 @@ def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Tic
     after = audit.snapshot(ticket)
     _insert_persistent(session, ticket)
     audit.record(session, principal, action="ticket.create", entity_type="ticket", entity_id=ticket.id,
-                 agency_id=ticket.agency_id, after=after, head=head)
+                 agency_id=ticket.agency_id, after=after, head=head,
+                 scope=audit.Scope(contract_id, data.reported_at))
     return ticket
 
 
@@ -309,7 +310,8 @@ def add_event(session: Session, principal: Principal, ticket_id: str, data: Even
             set_committed_value(ticket, k, v)
     audit.record(session, principal, action=f"ticket.{data.type}", entity_type="ticket_event", entity_id=event.id,
                  agency_id=ticket.agency_id, reason=data.reason,
-                 before={"ticket": before}, after={"event": audit.snapshot(event), "ticket": audit.snapshot(ticket)})
+                 before={"ticket": before}, after={"event": audit.snapshot(event), "ticket": audit.snapshot(ticket)},
+                 scope=_ticket_scope(ticket, event.occurred_at))
     return event
 
 
@@ -329,6 +331,12 @@ def _event_facts(session: Session, ticket_id: str) -> list[timeline.Fact]:
     """The ticket's events as facts, in the order :func:`_events` gives (bare columns, no objects)."""
     make = tuple.__new__
     return [make(timeline.Fact, r) for r in session.connection().execute(_EVENT_FACTS, {"ticket_id": ticket_id})]
+
+
+def _ticket_scope(ticket: Ticket, *instants: datetime) -> audit.Scope:
+    """A write on a ticket can change its contract's figures from the ticket's report on (its
+    clocks, its downtime), or from an earlier instant the write names."""
+    return audit.Scope(ticket.contract_id, min(ticket.reported_at, *instants))
 
 
 def correct_event(session: Session, principal: Principal, ticket_id: str, data: CorrectionIn) -> TicketEvent:
@@ -353,7 +361,8 @@ def correct_event(session: Session, principal: Principal, ticket_id: str, data: 
     audit.record(session, principal, action="ticket.correct", entity_type="ticket_event", entity_id=correction.id,
                  agency_id=ticket.agency_id, reason=data.reason,
                  before={"event": audit.snapshot(target), "ticket": before},
-                 after={"correction": audit.snapshot(correction), "ticket": audit.snapshot(ticket)})
+                 after={"correction": audit.snapshot(correction), "ticket": audit.snapshot(ticket)},
+                 scope=_ticket_scope(ticket, target.occurred_at, correction.occurred_at))
     return correction
 
 
@@ -373,7 +382,8 @@ def add_work_log(session: Session, principal: Principal, ticket_id: str, data: W
     session.flush()
     audit.record(session, principal, action="work_log.create", entity_type="work_log", entity_id=log.id,
                  agency_id=ticket.agency_id,
-                 after={**audit.snapshot(log), "parts": [p.model_dump() for p in data.parts]})
+                 after={**audit.snapshot(log), "parts": [p.model_dump() for p in data.parts]},
+                 scope=_ticket_scope(ticket, data.started_at))
     return log
 
 
@@ -389,7 +399,7 @@ def rate(session: Session, principal: Principal, ticket_id: str, data: RatingIn)
     session.add(rating)
     session.flush()
     audit.record(session, principal, action="ticket.rate", entity_type="rating", entity_id=rating.id,
-                 agency_id=ticket.agency_id, after=audit.snapshot(rating))
+                 agency_id=ticket.agency_id, after=audit.snapshot(rating), scope=_ticket_scope(ticket))
     return rating
 
 

@@ -58,7 +58,6 @@ from fractions import Fraction
 from itertools import groupby
 from operator import attrgetter, itemgetter
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql as psql
@@ -68,6 +67,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fleet import audit
+from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
 from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, TicketEvent, Unit
@@ -100,6 +100,7 @@ from slas.availability import (
     state_timeline,
 )
 from slas.availability import unit_availability_series as unit_series
+from slas.calendars import local_midnight
 
 _EVENTS = cast(Table, StatusEvent.__table__)
 _PG_INSERT = (  # driver SQL: each column travels as one JSON array text, zipped back into rows in C
@@ -173,12 +174,14 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
     if accepted:
         digest = batch_sha256(events, instants)
         agencies = {r[5] for r in rows}
+        contracts = {units[r[0]][2] for r in rows}  # one contract's batch leaves the others' answers be
         agency_id = principal.agency_id or (agencies.pop() if len(agencies) == 1 else None)
         audit.record(session, principal, action="status_events.ingest", entity_type="status_event_batch",
                      entity_id=digest, agency_id=agency_id,
                      after={"accepted": accepted, "duplicates": duplicates, "events": len(events),
                             "units": len({r[0] for r in rows}), "first_occurred_at": min(r[1] for r in rows),
-                            "last_occurred_at": max(r[1] for r in rows), "sha256": digest})
+                            "last_occurred_at": max(r[1] for r in rows), "sha256": digest},
+                     scope=audit.Scope(contracts.pop() if len(contracts) == 1 else None, min(r[1] for r in rows)))
     return IngestOut(accepted=accepted, duplicates=duplicates)
 
 
@@ -189,21 +192,21 @@ def _nul_problems(events: Iterable[tuple[int, StatusEventIn]]) -> list[dict[str,
             if "\x00" in e["event_id"] or "\x00" in e["unit_id"]]
 
 
-def _units(session: Session, principal: Principal, unit_ids: set[str]) -> dict[str, tuple[str, datetime]]:
-    """``{unit_id: (agency_id, in_service_at)}`` for the units the principal may see, in one query
+def _units(session: Session, principal: Principal, unit_ids: set[str]) -> dict[str, tuple[str, datetime, str]]:
+    """``{unit_id: (agency_id, in_service_at, contract_id)}`` for the units the principal may see, in one query
     (PostgreSQL: the ids as one array parameter rather than thousands of bound values)."""
     if session.get_bind().dialect.name == "postgresql":
         wanted = Unit.id == any_(bindparam("unit_ids", list(unit_ids), type_=ARRAY(String)))
     else:
         wanted = Unit.id.in_(unit_ids)
-    stmt = select(Unit.id, Unit.agency_id, Unit.in_service_at).where(wanted)
+    stmt = select(Unit.id, Unit.agency_id, Unit.in_service_at, Unit.contract_id).where(wanted)
     tenancy = scope_filter(Unit, principal)
     if tenancy is not None:
         stmt = stmt.where(tenancy)
-    return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}
+    return {row[0]: (row[1], row[2], row[3]) for row in session.execute(stmt)}
 
 
-def _why(unit_id: str, unit: tuple[str, datetime] | None, when: datetime, latest: datetime) -> str | None:
+def _why(unit_id: str, unit: tuple[str, datetime, str] | None, when: datetime, latest: datetime) -> str | None:
     """Why an event cannot be stored (unknown or unseen unit, before in service, future), or None."""
     if unit is None:
         return f"unknown unit {unit_id!r}"
@@ -268,7 +271,8 @@ def create_window(session: Session, principal: Principal, data: MaintenanceWindo
     session.add(window)
     session.flush()
     audit.record(session, principal, action="maintenance_window.create", entity_type="maintenance_window",
-                 entity_id=window.id, agency_id=window.agency_id, reason=data.reason, after=audit.snapshot(window))
+                 entity_id=window.id, agency_id=window.agency_id, reason=data.reason, after=audit.snapshot(window),
+                 scope=audit.Scope(window.contract_id, window.starts_at))
     return window
 
 
@@ -302,7 +306,7 @@ def cancel_window(session: Session, principal: Principal, window_id: str, data: 
     session.flush()
     audit.record(session, principal, action="maintenance_window.cancel", entity_type="maintenance_window",
                  entity_id=window.id, agency_id=window.agency_id, reason=data.reason, before=before,
-                 after=audit.snapshot(window))
+                 after=audit.snapshot(window), scope=audit.Scope(window.contract_id, window.starts_at))
     return window
 
 
@@ -335,9 +339,7 @@ def period(start_date: date, end_date: date, tz: str, *, at: datetime | None, as
         raise Invalid("to must be after from (to is exclusive)", code="invalid_period")
     as_of = (as_of or utcnow()).astimezone(UTC)
     at = (at or as_of).astimezone(UTC)
-    zone = ZoneInfo(tz)
-    start = datetime(start_date.year, start_date.month, start_date.day, tzinfo=zone).astimezone(UTC)
-    end = datetime(end_date.year, end_date.month, end_date.day, tzinfo=zone).astimezone(UTC)
+    start, end = local_midnight(start_date, tz), local_midnight(end_date, tz)
     return Period(start_date, end_date, tz, as_of, at, start, min(end, at))
 
 
@@ -660,14 +662,29 @@ def _timezone(session: Session, contract: Contract) -> str:
 
 
 def contract_availability(session: Session, principal: Principal, contract_id: str, *, start_date: date,
-                          end_date: date, at: datetime | None = None,
-                          as_of: datetime | None = None) -> ContractAvailabilityOut:
+                          end_date: date, at: datetime | None = None, as_of: datetime | None = None,
+                          answers: AnswerCache | None = None) -> ContractAvailabilityOut:
     """A contract's availability for ``[start_date, end_date)`` (local dates of its calendar's time
     zone) as of ``as_of`` with clocks read at ``at``: fleet figures (period-weighted), each unit's
-    figures, and a monthly series. Units not yet in service by the period end are left out."""
+    figures, and a monthly series. Units not yet in service by the period end are left out.
+
+    With ``answers`` and neither instant given, a period that is over is answered from the cache
+    while no write has changed its record (:mod:`fleet.answers`): once the period has ended its
+    figures no longer depend on the reading instant."""
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
-    p = period(start_date, end_date, _timezone(session, contract), at=at, as_of=as_of)
+    tz = _timezone(session, contract)
+    if answers is None or at is not None or as_of is not None:
+        return _contract_availability(session, contract, period(start_date, end_date, tz, at=at, as_of=as_of))
+
+    def compute(now: datetime) -> tuple[ContractAvailabilityOut, None]:
+        return _contract_availability(session, contract, period(start_date, end_date, tz, at=None, as_of=now)), None
+
+    return answers.answer(session, ("availability", contract.id, start_date, end_date), contract_id=contract.id,
+                          end=local_midnight(end_date, tz), compute=compute)
+
+
+def _contract_availability(session: Session, contract: Contract, p: Period) -> ContractAvailabilityOut:
     exclude = contract.exclude_scheduled_maintenance
     whole, monthly = _series(iter_facts(session, contract, p), p, exclude=exclude)
     fleet = fleet_availability([f for _, f in whole])

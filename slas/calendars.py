@@ -267,6 +267,11 @@ def _local_instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
+def local_midnight(day: date, timezone: str) -> datetime:
+    """UTC instant of local midnight starting ``day`` in the IANA ``timezone`` (fold=0)."""
+    return _local_instant(day, 0, ZoneInfo(timezone))
+
+
 @lru_cache(maxsize=1024)
 def _year_intervals(key: _CalendarKey, year: int) -> tuple[Interval, ...]:
     """Covered UTC intervals of local ``year``, sorted and merged."""

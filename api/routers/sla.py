@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import PrincipalDep, SessionDep, in_thread
+from api.deps import AnswersDep, PrincipalDep, SessionDep, in_thread
 from api.routers.registry import json_response
 from fleet import sla_service
 from fleet.schemas.sla import ComplianceOut, TicketSlaOut
@@ -29,7 +29,7 @@ async def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDe
 
 
 @router.get("/contracts/{contract_id}/compliance", response_model=ComplianceOut)
-async def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: FromQuery, to: ToQuery,
-                     at: AtQuery = None, as_of: AsOfQuery = None) -> Response:
+async def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, answers: AnswersDep,
+                     from_: FromQuery, to: ToQuery, at: AtQuery = None, as_of: AsOfQuery = None) -> Response:
     return await in_thread(session, lambda: json_response(sla_service.contract_compliance(
-        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of)))
+        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers)))

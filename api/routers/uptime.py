@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import PageDep, PrincipalDep, SessionDep, in_thread
+from api.deps import AnswersDep, PageDep, PrincipalDep, SessionDep, in_thread
 from api.routers.registry import PageOut, json_response
 from fleet import uptime
 from fleet.schemas.types import Day, Instant
@@ -67,10 +67,11 @@ def cancel_window(window_id: str, body: CancelIn, session: SessionDep, principal
 
 
 @router.get("/contracts/{contract_id}/availability", response_model=ContractAvailabilityOut)
-async def contract_availability(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: From,
-                                to: To, at: At = None, as_of: AsOf = None) -> Response:
+async def contract_availability(contract_id: str, session: SessionDep, principal: PrincipalDep,
+                                answers: AnswersDep, from_: From, to: To, at: At = None,
+                                as_of: AsOf = None) -> Response:
     return await in_thread(session, lambda: json_response(uptime.contract_availability(
-        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of)))
+        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers)))
 
 
 @router.get("/units/{unit_id}/availability", response_model=UnitAvailabilityOut)

@@ -28,6 +28,11 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # Which figures the write can change (fleet.answers): the contract (None: any contract) and
+    # the earliest instant (None: any period). Derived from the entry, not part of it: outside
+    # the hash, so the ledger's content and its verification are unchanged.
+    contract_id: Mapped[str | None] = mapped_column(String(36))
+    affects_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditHead(Base):

@@ -1,0 +1,142 @@
+"""The answer cache: a contract's figures for a closed period, kept until the record changes them.
+
+A contract's availability or compliance for a period that has ended, asked for "as the record
+stands now" (no ``at``, no ``as_of``), is the same answer until a write changes the record it is
+computed from. Every write appends a ledger entry (:mod:`fleet.audit`) naming, beside the entry,
+which figures it can change (:class:`fleet.audit.Scope`: a contract or any, and the earliest
+instant it touches or none). So an answer computed after ledger entry ``seq`` still holds while
+no later entry names its contract (or no contract) with ``affects_from`` before the period's end
+(or none): one indexed query instead of the computation. Anything else (``at`` or ``as_of``
+given, a period not yet over) is computed every time.
+
+Why this is exact:
+
+- Appends hold the ledger head lock until commit, so entries commit in ``seq`` order: the
+  latest entry a reader sees (``seq``) is a cut with every write up to it committed and none
+  after. The head is read *before* the answer is computed and "now" taken after it, so every
+  write up to ``seq`` has ``recorded_at`` ≤ now and is in the answer (one clock: the processes of
+  one host; an answer is not kept if the head entry's ``recorded_at`` is after now). A write
+  after ``seq`` may or may not be in it: the check looks at every entry after ``seq``, so such a
+  write, if relevant, discards the answer: cautious, never stale.
+- The chain is hash-linked: the entry at ``seq`` must still have the hash it had, so a rolled
+  back or different database never matches an answer it did not produce.
+- For a period that ended by now, the figures do not depend on "now" any more, except through
+  clocks still running (compliance): the answer then says until when it holds
+  (``valid_until``: the next due time of a running clock, or a future-dated event's instant).
+
+The cache is per process (each server worker has its own), bounded (least recently used out).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple, TypeVar, cast
+
+from pydantic import BaseModel
+from sqlalchemy import Table, bindparam, exists, or_, select
+from sqlalchemy.orm import Session
+
+from fleet.db import utcnow
+from fleet.models import AuditEntry
+
+M = TypeVar("M", bound=BaseModel)
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_E = _ENTRIES.c
+
+#: How many ledger entries a check may walk; an answer older than that is recomputed.
+MAX_CHECK_SPAN = 20_000
+
+
+class Head(NamedTuple):
+    """The latest ledger entry a reader sees (``seq`` 0: an empty ledger)."""
+
+    seq: int
+    hash: str
+    recorded_at: datetime | None
+
+
+_HEAD = select(_E.seq, _E.hash, _E.recorded_at).order_by(_E.seq.desc()).limit(1)
+_CHANGED = select(
+    select(_E.hash).where(_E.seq == bindparam("seq")).scalar_subquery(),
+    exists().where(_E.seq > bindparam("seq"), _E.seq <= bindparam("head"),
+                   or_(_E.contract_id.is_(None), _E.contract_id == bindparam("contract_id")),
+                   or_(_E.affects_from.is_(None), _E.affects_from < bindparam("end"))))
+
+
+def read_head(session: Session) -> Head:
+    row = session.connection().execute(_HEAD).first()
+    return Head(0, "", None) if row is None else Head(int(row[0]), str(row[1]), row[2])
+
+
+@dataclass(frozen=True)
+class _Answer:
+    seq: int
+    hash: str
+    value: Any
+    valid_until: datetime | None
+
+
+class AnswerCache:
+    """Answers by key (e.g. ``("availability", contract_id, from, to)``); thread-safe."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._answers: OrderedDict[Hashable, _Answer] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def answer(self, session: Session, key: Hashable, *, contract_id: str, end: datetime,
+               compute: Callable[[datetime], tuple[M, datetime | None]]) -> M:
+        """The answer for ``key``: a kept one still valid, its ``as_of`` and ``at`` set to now, or
+        ``compute(now)``'s, kept if the period (ending at ``end``) is over. ``compute`` returns the
+        answer as the record stands at ``now`` (read at ``now``) and until when it holds without
+        a write (None: until a write changes it)."""
+        head = read_head(session)
+        now = utcnow()
+        if end > now or self.size <= 0:
+            return compute(now)[0]
+        kept = self._get(key)
+        if kept is not None and (kept.valid_until is None or now < kept.valid_until) \
+                and self._holds(session, kept, head, contract_id, end):
+            self.hits += 1
+            if (kept.seq, kept.hash) != (head.seq, head.hash):  # checked up to head: start there next time
+                self._put(key, _Answer(head.seq, head.hash, kept.value, kept.valid_until))
+            return cast(M, kept.value).model_copy(update={"as_of": now, "at": now})
+        self.misses += 1
+        value, valid_until = compute(now)
+        if head.recorded_at is None or head.recorded_at <= now:
+            self._put(key, _Answer(head.seq, head.hash, value, valid_until))
+        return value
+
+    @staticmethod
+    def _holds(session: Session, kept: _Answer, head: Head, contract_id: str, end: datetime) -> bool:
+        """No ledger entry after the answer's could change it, and the chain up to it is the same."""
+        if (kept.seq, kept.hash) == (head.seq, head.hash):
+            return True
+        if head.seq < kept.seq or head.seq - kept.seq > MAX_CHECK_SPAN or kept.seq == 0:
+            return False
+        same_hash, changed = session.connection().execute(_CHANGED, {
+            "seq": kept.seq, "head": head.seq, "contract_id": contract_id, "end": end}).one()
+        return bool(same_hash == kept.hash and not changed)
+
+    def _get(self, key: Hashable) -> _Answer | None:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+            return found
+
+    def _put(self, key: Hashable, answer: _Answer) -> None:
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
