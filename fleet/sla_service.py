@@ -8,12 +8,14 @@ ignored). ``as_of`` defaults to now and ``at`` to ``as_of``. The judgement itsel
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from fleet import registry, timeline
@@ -21,7 +23,7 @@ from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
 from fleet.gcpause import gc_paused
-from fleet.models import Calendar, Contract, Ticket
+from fleet.models import Calendar, Contract, SlaPolicy, Ticket
 from fleet.principal import Principal
 from fleet.schemas.sla import (
     AtRiskOut,
@@ -72,17 +74,17 @@ class ContractClocks:
     @classmethod
     def load(cls, session: Session, contract: Contract, *, as_of: datetime | None = None) -> ContractClocks:
         """The contract's clocks as the record stood at ``as_of``: a target version recorded
-        later is ignored, so a report regenerated with the same ``as_of`` gives the same figures."""
-        cal = session.get(Calendar, contract.calendar_id)
-        assert cal is not None
-        recorded = [p for p in registry.policies(session, contract.id)
-                    if as_of is None or p.version == 1 or p.created_at <= as_of]
-        versions = [
-            (p.version, clocks.PolicyVersion(p.effective_from, tuple(
-                clocks.Target(t.priority, t.metric, t.minutes, t.clock) for t in p.targets)))  # type: ignore[arg-type]
-            for p in recorded
-        ]
-        return cls(contract, registry.business_calendar(cal), versions, contract.warning_percent / 100)
+        later is ignored, so a report regenerated with the same ``as_of`` gives the same figures.
+
+        The calendar and the target versions are built once per process (:func:`_clock_parts`):
+        both are never changed once recorded (a contract gets a new version, never an edited
+        one), so one light query for the contract's version ids tells whether the kept ones
+        are all there are."""
+        heads = session.connection().execute(_POLICY_HEADS, {"contract_id": contract.id}).all()
+        calendar, built = _clock_parts(session, contract.calendar_id, contract.id, tuple(h[0] for h in heads))
+        versions = [v for v, (_, version, created_at) in zip(built, heads, strict=True)
+                    if as_of is None or version == 1 or created_at <= as_of]
+        return cls(contract, calendar, versions, contract.warning_percent / 100)
 
     def version_for(self, reported_at: datetime) -> tuple[int, clocks.PolicyVersion]:
         if len(self.versions) == 1:
@@ -121,6 +123,41 @@ class ContractClocks:
             calendar=self.calendar, at=moments.at, pause_allowed=self._pause_allowed,
             warning_ratio=self.warning_ratio, in_order=True)  # effective timelines are in occurred_at order
         return [(v[0], sla) for v, sla in zip(versions, slas, strict=True)]
+
+
+_POLICY_HEADS = (select(SlaPolicy.id, SlaPolicy.version, SlaPolicy.created_at)
+                 .where(SlaPolicy.contract_id == bindparam("contract_id")).order_by(SlaPolicy.version))
+_PARTS: OrderedDict[tuple[str, tuple[str, ...]], tuple[BusinessCalendar, list[tuple[int, clocks.PolicyVersion]]]] = \
+    OrderedDict()
+_PARTS_LOCK = threading.Lock()
+_PARTS_SIZE = 512
+
+
+def _clock_parts(session: Session, calendar_id: str, contract_id: str, policy_ids: tuple[str, ...]
+                 ) -> tuple[BusinessCalendar, list[tuple[int, clocks.PolicyVersion]]]:
+    """The contract's calendar and its target versions ``[(version, PolicyVersion)]`` (oldest
+    first), by calendar id and version ids: built from the rows once per process (least recently
+    used out). Both are immutable once recorded, so equal ids mean equal parts."""
+    key = (calendar_id, policy_ids)
+    with _PARTS_LOCK:
+        found = _PARTS.get(key)
+        if found is not None:
+            _PARTS.move_to_end(key)
+            return found
+    cal = session.get(Calendar, calendar_id)
+    assert cal is not None
+    versions = [
+        (p.version, clocks.PolicyVersion(p.effective_from, tuple(
+            clocks.Target(t.priority, t.metric, t.minutes, t.clock) for t in p.targets)))  # type: ignore[arg-type]
+        for p in registry.policies(session, contract_id) if p.id in policy_ids
+    ]
+    parts = (registry.business_calendar(cal), versions)
+    if len(versions) == len(policy_ids):
+        with _PARTS_LOCK:
+            _PARTS[key] = parts
+            while len(_PARTS) > _PARTS_SIZE:
+                _PARTS.popitem(last=False)
+    return parts
 
 
 def _clock_out(m: clocks.MetricClock) -> MetricClockOut:

@@ -336,7 +336,7 @@ def _event_facts(session: Session, ticket_id: str) -> list[timeline.Fact]:
 def _ticket_scope(ticket: Ticket, *instants: datetime) -> audit.Scope:
     """A write on a ticket can change its contract's figures from the ticket's report on (its
     clocks, its downtime), or from an earlier instant the write names."""
-    return audit.Scope(ticket.contract_id, min(ticket.reported_at, *instants))
+    return audit.Scope(ticket.contract_id, min((ticket.reported_at, *instants)))
 
 
 def correct_event(session: Session, principal: Principal, ticket_id: str, data: CorrectionIn) -> TicketEvent:

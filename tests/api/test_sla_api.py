@@ -190,3 +190,27 @@ def test_a_target_version_recorded_later_does_not_change_figures_as_of_before_it
     now = client.get(f"/api/v1/tickets/{ticket.id}/sla", headers=eng).json()
     assert (then["policy_version"], metric(then, "response")["state"]) == (1, "met")
     assert (now["policy_version"], metric(now, "response")["state"]) == (2, "breached")
+
+
+def test_a_target_version_recorded_after_a_reading_applies_to_the_next_one(client, session, eng):
+    """The calendar and target versions are kept per process (fleet.sla_service._clock_parts):
+    a version recorded after a reading must still be read by the next request."""
+    from fleet import registry
+    from fleet.principal import SYSTEM
+    from fleet.schemas.registry import SlaPolicyIn
+
+    contract = make_contract(session)
+    ticket = make_ticket(session, unit=make_unit(session, contract=contract), priority="P1",
+                         reported_at=z("2026-03-10T10:00:00Z"))
+    add_event(session, ticket, "acknowledged", z("2026-03-10T10:45:00Z"))
+    before = client.get(f"/api/v1/tickets/{ticket.id}/sla", headers=eng).json()
+    as_of = datetime.now(UTC)
+    registry.add_sla_policy(session, SYSTEM, contract.id, SlaPolicyIn.model_validate({
+        "effective_from": "2026-03-01T00:00:00Z", "reason": "tightened after review",
+        "sla_targets": [{"priority": "P1", "metric": "response", "minutes": 30, "clock": "24x7"}]}))
+    after = client.get(f"/api/v1/tickets/{ticket.id}/sla", headers=eng).json()
+    then = client.get(f"/api/v1/tickets/{ticket.id}/sla", headers=eng,
+                      params={"as_of": as_of.isoformat().replace("+00:00", "Z")}).json()
+    assert (before["policy_version"], metric(before, "response")["state"]) == (1, "met")
+    assert (after["policy_version"], metric(after, "response")["state"]) == (2, "breached")
+    assert (then["policy_version"], metric(then, "response")["state"]) == (1, "met")
