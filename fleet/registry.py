@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from fleet import audit
@@ -60,6 +60,15 @@ def get_agency(session: Session, principal: Principal, agency_id: str) -> Agency
 
 
 # --- calendars --------------------------------------------------------------------------------
+_TIMEZONE = select(Calendar.timezone).where(Calendar.id == bindparam("calendar_id"))
+
+
+def contract_timezone(session: Session, contract: Contract) -> str:
+    """The IANA time zone of the contract's calendar (periods are local dates in it)."""
+    tz: str = session.connection().execute(_TIMEZONE, {"calendar_id": contract.calendar_id}).scalar_one()
+    return tz
+
+
 def business_calendar(cal: Calendar) -> BusinessCalendar:
     """The pure calendar the SLA engine reads, built from the stored row."""
     return BusinessCalendar.from_spec(

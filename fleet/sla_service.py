@@ -237,7 +237,7 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
     if answers is None or at is not None or as_of is not None:
         return _compliance(session, contract, start_date, end_date, instants(at, as_of))[0]
-    tz = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
+    tz = registry.contract_timezone(session, contract)
 
     def compute(now: datetime) -> tuple[ComplianceOut, datetime | None]:
         return _compliance(session, contract, start_date, end_date, instants(None, None, now=now))

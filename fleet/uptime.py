@@ -70,9 +70,10 @@ from fleet import audit
 from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Calendar, Contract, MaintenanceWindow, StatusEvent, Ticket, TicketEvent, Unit
+from fleet.models import Contract, MaintenanceWindow, StatusEvent, Ticket, TicketEvent, Unit
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
+from fleet.registry import contract_timezone
 from fleet.schemas.types import NUL_MESSAGE
 from fleet.schemas.uptime import (
     BatchErrors,
@@ -656,11 +657,6 @@ def _verdict(contract: Contract, f: UnitAvailability) -> dict[str, Any]:
             "target_percent": float(target), "passed": passed}
 
 
-def _timezone(session: Session, contract: Contract) -> str:
-    tz: str = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
-    return tz
-
-
 def contract_availability(session: Session, principal: Principal, contract_id: str, *, start_date: date,
                           end_date: date, at: datetime | None = None, as_of: datetime | None = None,
                           answers: AnswerCache | None = None) -> ContractAvailabilityOut:
@@ -673,7 +669,7 @@ def contract_availability(session: Session, principal: Principal, contract_id: s
     figures no longer depend on the reading instant."""
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
-    tz = _timezone(session, contract)
+    tz = contract_timezone(session, contract)
     if answers is None or at is not None or as_of is not None:
         return _contract_availability(session, contract, period(start_date, end_date, tz, at=at, as_of=as_of))
 
@@ -702,7 +698,7 @@ def unit_availability(session: Session, principal: Principal, unit_id: str, *, s
     principal.require("read")
     unit = get_scoped(session, Unit, unit_id, principal, what="unit")
     contract = session.get_one(Contract, unit.contract_id)
-    p = period(start_date, end_date, _timezone(session, contract), at=at, as_of=as_of)
+    p = period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
     exclude = contract.exclude_scheduled_maintenance
     whole, monthly = _series(iter_facts(session, contract, p, unit_id=unit.id), p, exclude=exclude)
     f = whole[0][1] if whole else fleet_availability([])
@@ -717,7 +713,7 @@ def unit_timeline(session: Session, principal: Principal, unit_id: str, *, start
     principal.require("read")
     unit = get_scoped(session, Unit, unit_id, principal, what="unit")
     contract = session.get_one(Contract, unit.contract_id)
-    p = period(start_date, end_date, _timezone(session, contract), at=at, as_of=as_of)
+    p = period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
     facts = load_facts(session, contract, p, unit_id=unit.id)
     intervals: list[IntervalOut] = []
     if facts and not p.empty:
