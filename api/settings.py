@@ -23,10 +23,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="signs web sessions; generated into data_dir if empty")
     log_level: str = "INFO"
     db_pool_size: int = 10
-    worker_threads: int = Field(default=8, ge=1, description="threads per worker process running request work "
-                                "(database and computation); at most db_pool_size keeps every one of them a "
-                                "pooled connection, and few threads keep the GIL from being handed round many "
-                                "CPU-bound requests while one of them holds the audit chain's lock")
+    worker_threads: int = Field(default=2, ge=1, description="threads per worker process running request work "
+                                "(database and computation). Python runs one thread of a process at a time (the "
+                                "GIL), so each extra thread is one more request every other waits behind after "
+                                "each database round trip: a write holding the audit chain's lock then holds it "
+                                "that much longer, and every writer queues (bench/load.py: p99 230 ms with 8, "
+                                "100 ms with 4, 28 ms with 2). For more concurrency run more worker processes")
     signing_key: Path | None = Field(default=None, description="PEM private key for PAdES signing")
     signing_cert: Path | None = Field(default=None, description="PEM certificate matching signing_key")
     max_body_bytes: int = 16 * 1024 * 1024
