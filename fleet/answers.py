@@ -14,17 +14,22 @@ Why this is exact:
 - Appends hold the ledger head lock until commit, so entries commit in ``seq`` order: the
   latest entry a reader sees (``seq``) is a cut with every write up to it committed and none
   after. The head is read *before* the answer is computed and "now" taken after it, so every
-  write up to ``seq`` has ``recorded_at`` ≤ now and is in the answer (one clock: the processes of
-  one host; an answer is not kept if the head entry's ``recorded_at`` is after now). A write
+  write up to ``seq`` has ``recorded_at`` ≤ now and is in the answer. That takes one clock (the
+  processes of one host, as ``slatrack serve --workers`` runs them); as a guard, an answer is not
+  kept when any of the newest :data:`CLOCK_CHECK_SPAN` entries is stamped after its "now". A write
   after ``seq`` may or may not be in it: the check looks at every entry after ``seq``, so such a
   write, if relevant, discards the answer: cautious, never stale.
 - The chain is hash-linked: the entry at ``seq`` must still have the hash it had, so a rolled
   back or different database never matches an answer it did not produce.
 - For a period that ended by now, the figures do not depend on "now" any more, except through
   clocks still running (compliance): the answer then says until when it holds
-  (``valid_until``: the next due time of a running clock, or a future-dated event's instant).
+  (``valid_until``: the next due time of a running clock, or a future-dated event's instant),
+  and is not kept when a running clock is already at its target (it breaches at the calendar's
+  next open minute).
 
 The cache is per process (each server worker has its own), bounded (least recently used out).
+Only the app's own writes are seen: after editing the database by hand (SQL, a data fix),
+restart the workers.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, exists, or_, select
+from sqlalchemy import Table, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fleet.db import utcnow
@@ -60,6 +65,10 @@ class Head(NamedTuple):
 
 
 _HEAD = select(_E.seq, _E.hash, _E.recorded_at).order_by(_E.seq.desc()).limit(1)
+_LATEST_STAMP = select(func.max(_E.recorded_at)).where(_E.seq > bindparam("floor"), _E.seq <= bindparam("head"))
+
+#: How many of the newest ledger entries a fresh answer checks for a stamp later than its "now".
+CLOCK_CHECK_SPAN = 1_000
 _CHANGED = select(
     select(_E.hash).where(_E.seq == bindparam("seq")).scalar_subquery(),
     exists().where(_E.seq > bindparam("seq"), _E.seq <= bindparam("head"),
@@ -108,9 +117,20 @@ class AnswerCache:
             return cast(M, kept.value).model_copy(update={"as_of": now, "at": now})
         self.misses += 1
         value, valid_until = compute(now)
-        if head.recorded_at is None or head.recorded_at <= now:
+        if (valid_until is None or valid_until > now) and self._stamped_by(session, head, now):
             self._put(key, _Answer(head.seq, head.hash, value, valid_until))
         return value
+
+    @staticmethod
+    def _stamped_by(session: Session, head: Head, now: datetime) -> bool:
+        """Whether the newest ledger entries were all stamped by ``now``. An entry stamped later
+        (a writer whose clock runs ahead) has rows the answer left out (``recorded_at`` after its
+        ``as_of``) though it comes before ``head``, which later checks start from: not kept."""
+        if head.recorded_at is None or head.recorded_at > now:
+            return head.seq == 0
+        latest = session.connection().execute(_LATEST_STAMP, {
+            "floor": head.seq - CLOCK_CHECK_SPAN, "head": head.seq}).scalar()
+        return latest is None or bool(latest <= now)
 
     @staticmethod
     def _holds(session: Session, kept: _Answer, head: Head, contract_id: str, end: datetime) -> bool:

@@ -266,12 +266,16 @@ def _valid_until(inputs: Sequence[tuple[datetime, str, Sequence[clocks.EventLike
     """The first instant after ``at`` at which these readings could change with no write: a
     running clock reaching its due time (pending → breached), or a ticket or event dated after
     ``at`` (the record takes instants up to five minutes ahead) coming into the reading. None:
-    they hold until a write changes the record."""
+    they hold until a write changes the record; ``at`` itself: they may change at any moment.
+
+    A running clock whose due time is not after ``at`` sits exactly at its target (one past it
+    reads breached): on a business calendar read while it is closed, e.g. due at 17:00 sharp and
+    read at 02:00, it breaches when the calendar next opens, so such readings are not kept."""
     later: list[datetime] = []
     for (reported_at, _, events), sla in zip(inputs, readings, strict=True):
         for m in sla.metrics:
-            if m.state == "running" and m.due_at is not None and m.due_at > at:
-                later.append(m.due_at)
+            if m.state == "running":
+                later.append(m.due_at if m.due_at is not None and m.due_at > at else at)
         if reported_at > at:
             later.append(reported_at)
         if events and events[-1].occurred_at > at:  # effective timelines are in occurred_at order

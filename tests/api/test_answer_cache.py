@@ -264,3 +264,71 @@ def test_after_any_mix_of_writes_the_cached_answer_is_the_computed_one(client, s
             assert without_instants(figures(client, mgr, kind, contract.id)) == \
                 without_instants(fresh(client, mgr, kind, contract.id)), (step, action, kind)
     assert cache.hits > 0 and cache.misses > 0
+
+
+class FakeClock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_business_clock_exactly_at_its_target_after_closing_is_not_kept(client, session, mgr, cache, monkeypatch):
+    """P2 response, 240 business minutes (Mon–Fri 08–17), reported Tuesday 13:00: due 17:00 sharp.
+    Read at 02:00 the clock sits at its target (pending); at 10:00 the same record says breached."""
+    from fleet import audit, sla_service, tickets, uptime
+
+    clock = FakeClock(datetime.now(UTC))
+    for module in (answers, audit, sla_service, tickets, uptime):
+        monkeypatch.setattr(module, "utcnow", clock)
+    contract = make_contract(session, calendar=make_calendar(session, timezone="UTC", holiday_country=None),
+                             start=JAN_1.date(), end=datetime(2028, 12, 31).date(),
+                             targets=[{"priority": "P2", "metric": "response", "minutes": 240, "clock": "calendar"}])
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    day = datetime.now(UTC).date() + timedelta(days=7)
+    day += timedelta(days=(1 - day.weekday()) % 7)  # a Tuesday a week or more ahead
+
+    def at(hour: int, days: int = 0) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, tzinfo=UTC) + timedelta(days=days)
+
+    clock.now = at(13) + timedelta(minutes=1)
+    make_ticket(session, unit=unit, priority="P2", reported_at=at(13))
+    period = {"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()}
+
+    def response_row() -> dict[str, Any]:
+        r = client.get(f"/api/v1/contracts/{contract.id}/compliance", headers=mgr, params=period)
+        assert r.status_code == 200, r.text
+        row: dict[str, Any] = next(m for m in r.json()["metrics"] if m["metric"] == "response")
+        return row
+
+    clock.now = at(2, days=1)
+    for _ in range(2):
+        row = response_row()
+        assert (row["pending"], row["breached"]) == (1, 0)
+    assert (cache.hits, cache.misses) == (0, 2)
+    clock.now = at(10, days=1)
+    row = response_row()
+    assert (row["pending"], row["breached"]) == (0, 1)
+
+
+def test_an_answer_is_not_kept_while_a_ledger_entry_is_stamped_after_its_now(client, session, mgr, cache,
+                                                                             monkeypatch):
+    """A writer whose clock runs 30 s ahead records a March ticket, then a writer with the right
+    clock records something else: the answer computed now leaves the ticket out (recorded after
+    now), so it must not be kept, or it would miss the ticket once the clocks agree."""
+    from fleet import audit, tickets
+
+    real = datetime.now(UTC)
+    contract = utc_contract(session)
+    unit = make_unit(session, contract=contract, in_service_at=JAN_1)
+    ahead = FakeClock(real + timedelta(seconds=30))
+    monkeypatch.setattr(tickets, "utcnow", ahead)
+    monkeypatch.setattr(audit, "utcnow", ahead)
+    make_ticket(session, unit=unit, reported_at=t(9, 8))
+    monkeypatch.setattr(audit, "utcnow", lambda: datetime.now(UTC))
+    make_key(session, "engineer")  # an unrelated write, stamped by the right clock: the newest entry
+    assert figures(client, mgr, "compliance", contract.id)["tickets"] == 0
+    assert not cache._answers
+    monkeypatch.setattr(answers, "utcnow", lambda: real + timedelta(minutes=5))
+    assert figures(client, mgr, "compliance", contract.id)["tickets"] == 1
