@@ -55,6 +55,11 @@ Figures, 2026-12-02 01:53–02:45 UTC (2 CPUs, nothing else running; this VM's s
       dated in March), open 300/s
     --late 0.05, open 300/s                      300.0   39.8  305.1   412.8       0  5.5 ms
 
+    final tree (review fixes in), 03:18–03:21:
+    open 300/s                                   300.0    6.5   17.4    28.0       0  4.2 ms
+    open 300/s                                   300.0    8.1   21.4    32.4       0  4.3 ms
+    closed loop                                  426.6   42.1  251.6   297.8       0  4.1 ms
+
     ¹ server processes and PostgreSQL backends; the raw client adds 0.2–0.4 ms.
 
 What changed (issue 8, third round): contract figures for a period that is over come from the
@@ -67,7 +72,7 @@ worker instead of eight. The thread count was the tail: Python runs one thread o
 a time, so a write holding the audit chain's head lock waited behind up to seven CPU-bound
 requests after each of its round trips, and every other writer waited behind it (writes p50
 ≈ 60 ms with 8 threads in the slower spell, ≈ 12 ms with 2). Target: met at 300 requests/s
-(p99 37–108 ms over three runs, 0 errors); the closed loop reaches 461 requests/s.
+(p99 28–108 ms over five runs, 0 errors); the closed loop reaches 427–461 requests/s.
 
 Not met when writes are logged late into the month being read (``--late``): each such write
 voids that contract's March answers in every worker, and the next request recomputes one
