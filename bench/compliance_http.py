@@ -37,6 +37,10 @@ priority only; corrected or same-instant tickets re-read in full), quiet (load a
   inside the VM: vmstat steal ≤ 1 %; `bench/sla_clocks.py` fell from 51k to 33–41k/s in the same half
   hour, and so did commit 9af7ed0 earlier): HTTP median
   1.077 s, best 0.948 s; in-process median 0.998 s, best 0.729 s (0.93x: not met in that window).
+- Next session (2026-12-02, nothing else running; the requests now pass ``as_of`` so that they
+  are computed every time, never answered from the answer cache): 01:56 HTTP median 0.386 s
+  (2.59x), 02:58 0.493 s (2.03x), 03:02 ≈ 0.485 s (2.06x), 03:22 0.462 s, best 0.408 s, in-process
+  0.445 s (2.16x).
 """
 
 from __future__ import annotations
