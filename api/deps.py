@@ -140,10 +140,8 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 async def get_answers(request: Request) -> AnswerCache:
-    """The app's per-process answer cache (:mod:`fleet.answers`)."""
-    cache: AnswerCache | None = getattr(request.app.state, "answers", None)
-    if cache is None:
-        cache = request.app.state.answers = AnswerCache()
+    """The app's per-process answer cache (:mod:`fleet.answers`, made in :func:`api.app.create_app`)."""
+    cache: AnswerCache = request.app.state.answers
     return cache
 
 

@@ -34,8 +34,6 @@ restart the workers.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +44,7 @@ from sqlalchemy import Table, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fleet.db import utcnow
+from fleet.lru import LRU
 from fleet.models import AuditEntry
 
 M = TypeVar("M", bound=BaseModel)
@@ -94,8 +93,7 @@ class AnswerCache:
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._answers: OrderedDict[Hashable, _Answer] = OrderedDict()
-        self._lock = threading.Lock()
+        self._answers: LRU[Hashable, _Answer] = LRU(size)
         self.hits = self.misses = 0
 
     def answer(self, session: Session, key: Hashable, *, contract_id: str, end: datetime,
@@ -104,21 +102,23 @@ class AnswerCache:
         ``compute(now)``'s, kept if the period (ending at ``end``) is over. ``compute`` returns the
         answer as the record stands at ``now`` (read at ``now``) and until when it holds without
         a write (None: until a write changes it)."""
+        if self.size <= 0:
+            return compute(utcnow())[0]
         head = read_head(session)
         now = utcnow()
-        if end > now or self.size <= 0:
+        if end > now:
             return compute(now)[0]
-        kept = self._get(key)
+        kept = self._answers.get(key)
         if kept is not None and (kept.valid_until is None or now < kept.valid_until) \
                 and self._holds(session, kept, head, contract_id, end):
             self.hits += 1
             if (kept.seq, kept.hash) != (head.seq, head.hash):  # checked up to head: start there next time
-                self._put(key, _Answer(head.seq, head.hash, kept.value, kept.valid_until))
+                self._answers.put(key, _Answer(head.seq, head.hash, kept.value, kept.valid_until))
             return cast(M, kept.value).model_copy(update={"as_of": now, "at": now})
         self.misses += 1
         value, valid_until = compute(now)
         if (valid_until is None or valid_until > now) and self._stamped_by(session, head, now):
-            self._put(key, _Answer(head.seq, head.hash, value, valid_until))
+            self._answers.put(key, _Answer(head.seq, head.hash, value, valid_until))
         return value
 
     @staticmethod
@@ -143,20 +143,5 @@ class AnswerCache:
             "seq": kept.seq, "head": head.seq, "contract_id": contract_id, "end": end}).one()
         return bool(same_hash == kept.hash and not changed)
 
-    def _get(self, key: Hashable) -> _Answer | None:
-        with self._lock:
-            found = self._answers.get(key)
-            if found is not None:
-                self._answers.move_to_end(key)
-            return found
-
-    def _put(self, key: Hashable, answer: _Answer) -> None:
-        with self._lock:
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
-
     def clear(self) -> None:
-        with self._lock:
-            self._answers.clear()
+        self._answers.clear()

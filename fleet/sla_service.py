@@ -8,8 +8,6 @@ ignored). ``as_of`` defaults to now and ``at`` to ``as_of``. The judgement itsel
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +21,7 @@ from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
 from fleet.gcpause import gc_paused
+from fleet.lru import LRU
 from fleet.models import Calendar, Contract, SlaPolicy, Ticket
 from fleet.principal import Principal
 from fleet.schemas.sla import (
@@ -127,10 +126,7 @@ class ContractClocks:
 
 _POLICY_HEADS = (select(SlaPolicy.id, SlaPolicy.version, SlaPolicy.created_at)
                  .where(SlaPolicy.contract_id == bindparam("contract_id")).order_by(SlaPolicy.version))
-_PARTS: OrderedDict[tuple[str, tuple[str, ...]], tuple[BusinessCalendar, list[tuple[int, clocks.PolicyVersion]]]] = \
-    OrderedDict()
-_PARTS_LOCK = threading.Lock()
-_PARTS_SIZE = 512
+_PARTS: LRU[tuple[str, tuple[str, ...]], tuple[BusinessCalendar, list[tuple[int, clocks.PolicyVersion]]]] = LRU(512)
 
 
 def _clock_parts(session: Session, calendar_id: str, contract_id: str, policy_ids: tuple[str, ...]
@@ -139,11 +135,9 @@ def _clock_parts(session: Session, calendar_id: str, contract_id: str, policy_id
     first), by calendar id and version ids: built from the rows once per process (least recently
     used out). Both are immutable once recorded, so equal ids mean equal parts."""
     key = (calendar_id, policy_ids)
-    with _PARTS_LOCK:
-        found = _PARTS.get(key)
-        if found is not None:
-            _PARTS.move_to_end(key)
-            return found
+    found = _PARTS.get(key)
+    if found is not None:
+        return found
     cal = session.get(Calendar, calendar_id)
     assert cal is not None
     versions = [
@@ -153,10 +147,7 @@ def _clock_parts(session: Session, calendar_id: str, contract_id: str, policy_id
     ]
     parts = (registry.business_calendar(cal), versions)
     if len(versions) == len(policy_ids):
-        with _PARTS_LOCK:
-            _PARTS[key] = parts
-            while len(_PARTS) > _PARTS_SIZE:
-                _PARTS.popitem(last=False)
+        _PARTS.put(key, parts)
     return parts
 
 
@@ -236,25 +227,25 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
     if answers is None or at is not None or as_of is not None:
-        return _compliance(session, contract, start_date, end_date, instants(at, as_of))[0]
+        return _compliance(session, contract, start_date, end_date, instants(at, as_of), keep=False)[0]
     tz = registry.contract_timezone(session, contract)
 
     def compute(now: datetime) -> tuple[ComplianceOut, datetime | None]:
-        return _compliance(session, contract, start_date, end_date, instants(None, None, now=now))
+        return _compliance(session, contract, start_date, end_date, instants(None, None, now=now), keep=True)
 
     return answers.answer(session, ("compliance", contract.id, start_date, end_date), contract_id=contract.id,
                           end=local_midnight(end_date, tz), compute=compute)
 
 
 def _compliance(session: Session, contract: Contract, start_date: date, end_date: date,
-                moments: Instants) -> tuple[ComplianceOut, datetime | None]:
-    """The answer and until when it holds with no write (:func:`_valid_until`)."""
+                moments: Instants, *, keep: bool) -> tuple[ComplianceOut, datetime | None]:
+    """The answer and, if it may be ``keep``-t, until when it holds with no write (:func:`_valid_until`)."""
     ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = period_bounds(ctx.calendar, start_date, end_date)
     with gc_paused():  # until the readings are tallied and released (see fleet.gcpause)
         inputs = _period_clock_inputs(session, ctx, start, end, moments)
         readings = [sla for _, sla in ctx.evaluate_timelines(inputs, moments)]
-        valid_until = _valid_until(inputs, readings, moments.at)
+        valid_until = _valid_until(inputs, readings, moments.at) if keep else None
         del inputs
         out = compliance_out(contract, ctx, readings, start_date, end_date, moments)
         del readings

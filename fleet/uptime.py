@@ -175,14 +175,15 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
     if accepted:
         digest = batch_sha256(events, instants)
         agencies = {r[5] for r in rows}
+        first = min(r[1] for r in rows)
         contracts = {units[r[0]][2] for r in rows}  # one contract's batch leaves the others' answers be
         agency_id = principal.agency_id or (agencies.pop() if len(agencies) == 1 else None)
         audit.record(session, principal, action="status_events.ingest", entity_type="status_event_batch",
                      entity_id=digest, agency_id=agency_id,
                      after={"accepted": accepted, "duplicates": duplicates, "events": len(events),
-                            "units": len({r[0] for r in rows}), "first_occurred_at": min(r[1] for r in rows),
+                            "units": len({r[0] for r in rows}), "first_occurred_at": first,
                             "last_occurred_at": max(r[1] for r in rows), "sha256": digest},
-                     scope=audit.Scope(contracts.pop() if len(contracts) == 1 else None, min(r[1] for r in rows)))
+                     scope=audit.Scope(contracts.pop() if len(contracts) == 1 else None, first))
     return IngestOut(accepted=accepted, duplicates=duplicates)
 
 
