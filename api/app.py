@@ -13,6 +13,7 @@ from api import errors, web
 from api.middleware import RequestContext
 from api.ratelimit import limiter_for
 from api.routers import registry, reports, sla, system, tickets, uptime
+from api.routing import LANE_SIZES
 from api.settings import Settings, get_settings
 from fleet.answers import AnswerCache
 from fleet.db import Database, make_engine
@@ -23,10 +24,11 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     threads = settings.worker_threads
+    LANE_SIZES["reports"] = settings.report_concurrency
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # the pool that sync handlers and api.deps.in_thread run in (anyio's default: 40 threads)
+        # the request threads every handler's trip runs in (anyio's default: 40), lanes aside (api/routing.py)
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
 

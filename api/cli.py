@@ -297,6 +297,8 @@ def demo(
     port: Annotated[int, typer.Option()] = 8000,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     no_serve: Annotated[bool, typer.Option("--no-serve", help="load the demo and exit")] = False,
+    scale: Annotated[float, typer.Option(hidden=True, min=0.01, max=1.0,
+                                         help="a smaller demo world (tests)")] = 1.0,
 ) -> None:
     """Migrate the embedded database, load the demo fleet once, print where things are, serve."""
     from rich.progress import Progress
@@ -319,7 +321,7 @@ def demo(
             def progress(_stage: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            made = demo_world.load(s, SYSTEM, now=utcnow(), progress=progress)
+            made = demo_world.load(s, SYSTEM, now=utcnow(), progress=progress, scale=scale)
         typer.echo(f"loaded {made['agencies']} agencies, {made['contracts']} contracts, {made['units']} units, "
                    f"{made['tickets']} tickets, {made['status_events']} status events")
     signing = _demo_signer(settings)

@@ -1,22 +1,25 @@
 """Request dependencies: the transaction (``SessionDep``) and the caller (``PrincipalDep``).
 
-The session dependency owns the transaction: it commits after the handler returns and before
-the response is sent (``scope="function"``), and rolls back on any exception, so a client that
-got a 2xx has a committed record and a failed request leaves nothing behind. Write methods begin
-with the write lock on SQLite (see :func:`fleet.db.write_bind`).
+The request session is made here, but its transaction is owned by the route
+(:class:`api.routing.TransactionRoute`): the handler's work and its commit, or its rollback, run
+in one thread trip, so a client that got a 2xx has a committed record, a failed request leaves
+nothing behind, and no request holds a lock while it waits for a thread. Write methods begin with
+the write lock on SQLite (see :func:`fleet.db.write_bind`); ``ReadSessionDep`` gives a POST that
+only reads (report verification) a session that never takes it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from typing import Annotated, TypeVar
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from api.errors import Unauthenticated
+from api.routing import REQUEST_SESSION
 from fleet import identity
 from fleet.answers import AnswerCache
 from fleet.db import Database
@@ -32,46 +35,29 @@ def get_db(request: Request) -> Database:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """The request's session. ``async`` so FastAPI opens it in place (making a session does no
-    I/O: the connection is checked out on first use, in the handler's thread) and only the
-    commit, or the rollback, takes a trip through the thread pool: one hop, not two."""
-    session = get_db(request).session(write=request.method not in READ_METHODS)
+    """The request's session: a write session for methods that write. ``async`` so FastAPI makes
+    it in place: making a session does no I/O (the connection is checked out on first use, in
+    the handler's trip, and given back when that trip commits)."""
+    async for session in _request_session(request, write=request.method not in READ_METHODS):
+        yield session
+
+
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A read-only request session whatever the method (it takes no write lock)."""
+    async for session in _request_session(request, write=False):
+        yield session
+
+
+async def _request_session(request: Request, *, write: bool) -> AsyncIterator[Session]:
+    session = get_db(request).session(write=write)
+    session.info[REQUEST_SESSION] = True
     try:
         yield session
-    except BaseException:
-        await run_in_threadpool(_rollback, session)
-        raise
-    if session.in_transaction():
-        await run_in_threadpool(_commit, session)
-    else:  # the handler committed already (:func:`in_thread`): closing does no I/O
-        session.close()
-
-
-T = TypeVar("T")
-
-
-async def in_thread(session: Session, work: Callable[[], T]) -> T:
-    """Run ``work`` (sync, database) in the thread pool and commit in the same trip, for hot
-    ``async`` handlers: one hop per request instead of two (handler, then commit), and a write
-    holds its locks (the audit head) only until its own thread commits, not until the event loop
-    gets round to the commit. On an exception nothing is committed: :func:`get_session` rolls back."""
-    return await run_in_threadpool(_work_and_commit, session, work)
-
-
-def _work_and_commit(session: Session, work: Callable[[], T]) -> T:
-    result = work()
-    session.commit()
-    return result
-
-
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
-        session.close()
+        if session.in_transaction():  # only if the handler's trip never ran (it always ends the transaction)
+            await run_in_threadpool(_rollback, session)
+        else:
+            session.close()
 
 
 def _rollback(session: Session) -> None:
@@ -81,7 +67,9 @@ def _rollback(session: Session) -> None:
         session.close()
 
 
+REQUEST_SESSION_PROVIDERS = frozenset({get_session, get_read_session})
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 def principal_cache(request: Request) -> identity.PrincipalCache:

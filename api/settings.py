@@ -42,6 +42,8 @@ class Settings(BaseSettings):
                                    "(fleet/answers.py); 0 computes every answer")
     report_timeout_seconds: int = 300
     report_memory_mb: int = 3072
+    report_concurrency: int = Field(default=1, ge=1, le=16, description="PDF renders at once per worker "
+                                    "process; more wait their turn without holding a request thread")
     vendor_name: str = Field(default="Field service vendor",
                              description="the vendor named on reports as their author (SLATRACK_VENDOR_NAME)")
 

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
 import resource
 import traceback
 import zlib
@@ -194,6 +195,12 @@ def _context() -> multiprocessing.context.BaseContext:
         ctx: multiprocessing.context.BaseContext
         methods = multiprocessing.get_all_start_methods()
         if "forkserver" in methods:
+            # The fork server runs ``python -c …``, which puts the current directory first on its
+            # sys.path: started from a folder holding a ``reports/`` directory (the demo's data
+            # folder does), ``import reports`` would find that folder instead of this package.
+            # PYTHONSAFEPATH (3.11+) keeps the current directory off; every later restart of the
+            # fork server inherits it too.
+            os.environ["PYTHONSAFEPATH"] = "1"
             forkserver = multiprocessing.get_context("forkserver")
             forkserver.set_forkserver_preload(["reports.pdf"])
             ctx = forkserver

@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import PageDep, PrincipalDep, SessionDep, in_thread
+from api.deps import PageDep, PrincipalDep, SessionDep
+from api.routing import TransactionRoute
 from fleet import registry
 from fleet.schemas.registry import (
     AgencyIn,
@@ -23,7 +24,7 @@ from fleet.schemas.registry import (
     UnitOut,
 )
 
-router = APIRouter(tags=["registry"])
+router = APIRouter(tags=["registry"], route_class=TransactionRoute)
 T = TypeVar("T")
 
 
@@ -104,17 +105,17 @@ def create_unit(body: UnitIn, session: SessionDep, principal: PrincipalDep) -> o
 
 
 @router.get("/units", response_model=PageOut[UnitOut])
-async def list_units(session: SessionDep, principal: PrincipalDep, page: PageDep, contract_id: str | None = None
-                     ) -> Response:
+def list_units(session: SessionDep, principal: PrincipalDep, page: PageDep, contract_id: str | None = None
+               ) -> Response:
     def work() -> Response:
         found = registry.list_units(session, principal, limit=page[0], cursor=page[1], contract_id=contract_id)
         return json_response(PageOut[UnitOut].model_validate(
             {"items": found.items, "next_cursor": found.next_cursor}))
 
-    return await in_thread(session, work)
+    return work()
 
 
 @router.get("/units/{unit_id}", response_model=UnitOut)
-async def get_unit(unit_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return await in_thread(session, lambda: json_response(
-        UnitOut.model_validate(registry.get_unit(session, principal, unit_id))))
+def get_unit(unit_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    return json_response(
+        UnitOut.model_validate(registry.get_unit(session, principal, unit_id)))

@@ -33,9 +33,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from sqlalchemy import select
 
-from api.deps import PageDep, PrincipalDep, SessionDep, get_db
+from api.deps import PageDep, PrincipalDep, ReadSessionDep, SessionDep, get_db
 from api.errors import ErrorOut
 from api.routers.registry import PageOut
+from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
 from fleet.models import Contract, Report, Unit
 from fleet.pagination import paginate
@@ -47,7 +48,7 @@ from reports.data import ReportKind
 from reports.render import DATA_FILE
 from reports.verify import VerifyResult, verify_pdf
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=TransactionRoute)
 API_PREFIX = "/api/v1"
 _KIND_IDS = {"contract_review": "contract_id", "track_record": "contract_ids", "unit_history": "unit_id"}
 
@@ -120,6 +121,7 @@ def _settings(request: Request) -> Settings:
              responses={200: {"model": ReportOut, "description": "already issued with these parameters and as_of"},
                         503: {"model": ErrorOut, "description": "the renderer ran out of time or memory "
                                                                 "(`render_failed`); nothing was stored"}})
+@in_lane("reports")
 def create_report(body: ReportIn, request: Request, principal: PrincipalDep) -> JSONResponse:
     """Issue a report (PDF/A-3b with its data attached), or answer the one already issued."""
     principal.require("reports.create")
@@ -188,7 +190,7 @@ def pdf_filename(session: Any, row: Report) -> str:
 
 
 @router.post("/reports/verify", response_model=VerifyOut)
-def verify_report(request: Request, session: SessionDep, principal: PrincipalDep,
+def verify_report(request: Request, session: ReadSessionDep, principal: PrincipalDep,
                   file: Annotated[UploadFile, File(description="the PDF to check")]) -> VerifyOut:
     """Is this PDF one we issued, unaltered? (See the module docstring for what an agency learns
     about a report that is not its own.)"""

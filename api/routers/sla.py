@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import AnswersDep, PrincipalDep, SessionDep, in_thread
+from api.deps import AnswersDep, PrincipalDep, SessionDep
 from api.routers.registry import json_response
+from api.routing import TransactionRoute
 from fleet import sla_service
 from fleet.schemas.sla import ComplianceOut, TicketSlaOut
 from fleet.schemas.types import Day, Instant
 
-router = APIRouter(tags=["sla"])
+router = APIRouter(tags=["sla"], route_class=TransactionRoute)
 
 AtQuery = Annotated[Instant | None, Query(description="read the clocks at this instant (default: as_of)")]
 AsOfQuery = Annotated[Instant | None, Query(description="the record as it stood then (default: now)")]
@@ -22,14 +23,14 @@ ToQuery = Annotated[Day, Query(alias="to", description="day after the last (excl
 
 
 @router.get("/tickets/{ticket_id}/sla", response_model=TicketSlaOut)
-async def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDep, at: AtQuery = None,
-                     as_of: AsOfQuery = None) -> Response:
-    return await in_thread(session, lambda: json_response(
-        sla_service.ticket_sla(session, principal, ticket_id, at=at, as_of=as_of)))
+def ticket_sla(ticket_id: str, session: SessionDep, principal: PrincipalDep, at: AtQuery = None,
+               as_of: AsOfQuery = None) -> Response:
+    return json_response(
+        sla_service.ticket_sla(session, principal, ticket_id, at=at, as_of=as_of))
 
 
 @router.get("/contracts/{contract_id}/compliance", response_model=ComplianceOut)
-async def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, answers: AnswersDep,
-                     from_: FromQuery, to: ToQuery, at: AtQuery = None, as_of: AsOfQuery = None) -> Response:
-    return await in_thread(session, lambda: json_response(sla_service.contract_compliance(
-        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers)))
+def compliance(contract_id: str, session: SessionDep, principal: PrincipalDep, answers: AnswersDep,
+               from_: FromQuery, to: ToQuery, at: AtQuery = None, as_of: AsOfQuery = None) -> Response:
+    return json_response(sla_service.contract_compliance(
+        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers))

@@ -8,10 +8,11 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.deps import PrincipalDep, SessionDep, get_db
+from api.routing import TransactionRoute, in_lane
 from fleet import audit
 
-router = APIRouter()
-health_router = APIRouter()
+router = APIRouter(route_class=TransactionRoute)
+health_router = APIRouter(route_class=TransactionRoute)
 
 
 class AuditCheckOut(BaseModel):
@@ -23,6 +24,7 @@ class AuditCheckOut(BaseModel):
 
 
 @health_router.get("/health", tags=["system"])
+@in_lane("health")
 def health(request: Request) -> JSONResponse:
     """Liveness and database reachability (no auth). 503 when the database does not answer."""
     try:

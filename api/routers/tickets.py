@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import PageDep, PrincipalDep, SessionDep, in_thread
+from api.deps import PageDep, PrincipalDep, SessionDep
 from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut, json_response
+from api.routing import TransactionRoute
 from fleet import sla_service, tickets
 from fleet.schemas.sla import AtRiskOut
 from fleet.schemas.tickets import (
@@ -26,31 +27,31 @@ from fleet.schemas.tickets import (
 )
 from fleet.schemas.types import Instant
 
-router = APIRouter(tags=["tickets"])
+router = APIRouter(tags=["tickets"], route_class=TransactionRoute)
 
 
 @router.post("/tickets", status_code=201, response_model=TicketOut)
-async def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
-                        ) -> JSONResponse:
-    return await in_thread(session, lambda: respond(
+def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
+                  ) -> JSONResponse:
+    return respond(
         session, principal, key, "POST /tickets", body,
-        lambda: TicketOut.model_validate(tickets.create_ticket(session, principal, body))))
+        lambda: TicketOut.model_validate(tickets.create_ticket(session, principal, body)))
 
 
 @router.get("/tickets", response_model=PageOut[TicketOut] | PageOut[AtRiskOut])
-async def list_tickets(
+def list_tickets(
     session: SessionDep, principal: PrincipalDep, page: PageDep,
     contract_id: str | None = None, unit_id: str | None = None, status: str | None = None,
     priority: str | None = None,
     reported_from: Annotated[Instant | None, Query(description="reported at or after this instant")] = None,
     reported_to: Annotated[Instant | None, Query(description="reported before this instant")] = None,
     at_risk: Annotated[bool, Query(description="only open tickets with a clock past the warning threshold "
-                                               "or breached, soonest due first (one page)")] = False,
+                                         "or breached, soonest due first (one page)")] = False,
 ) -> object:
     if at_risk:
-        return await in_thread(session, lambda: {
+        return {
             "items": sla_service.at_risk(session, principal, contract_id=contract_id, limit=page[0]),
-            "next_cursor": None})
+            "next_cursor": None}
     filters = {"contract_id": contract_id, "unit_id": unit_id, "status": status, "priority": priority,
                "reported_from": reported_from, "reported_to": reported_to}
 
@@ -59,20 +60,20 @@ async def list_tickets(
         return json_response(PageOut[TicketOut].model_validate(
             {"items": found.items, "next_cursor": found.next_cursor}))
 
-    return await in_thread(session, work)
+    return work()
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
-async def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return await in_thread(session, lambda: json_response(tickets.detail(session, principal, ticket_id)))
+def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
+    return json_response(tickets.detail(session, principal, ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)
-async def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: PrincipalDep,
-                    key: IdempotencyKey = None) -> JSONResponse:
-    return await in_thread(session, lambda: respond(
+def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: PrincipalDep,
+              key: IdempotencyKey = None) -> JSONResponse:
+    return respond(
         session, principal, key, f"POST /tickets/{ticket_id}/events", body,
-        lambda: EventOut.model_validate(tickets.add_event(session, principal, ticket_id, body))))
+        lambda: EventOut.model_validate(tickets.add_event(session, principal, ticket_id, body)))
 
 
 @router.post("/tickets/{ticket_id}/corrections", status_code=201, response_model=EventOut)

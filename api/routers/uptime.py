@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from api.deps import AnswersDep, PageDep, PrincipalDep, SessionDep, in_thread
+from api.deps import AnswersDep, PageDep, PrincipalDep, SessionDep
 from api.routers.registry import PageOut, json_response
+from api.routing import TransactionRoute
 from fleet import uptime
 from fleet.schemas.types import Day, Instant
 from fleet.schemas.uptime import (
@@ -22,7 +23,7 @@ from fleet.schemas.uptime import (
     status_batch_openapi,
 )
 
-router = APIRouter(tags=["uptime"])
+router = APIRouter(tags=["uptime"], route_class=TransactionRoute)
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -39,9 +40,9 @@ AsOf = Annotated[Instant | None, Query(description="the record as it stood at th
 @router.post("/status-events", response_model=IngestOut, openapi_extra=status_batch_openapi(),
              responses={422: {"description": "the whole batch is refused; `details` lists `{index, event_id, "
                                              "reason}` for every bad event"}})
-async def post_status_events(body: RawBody, session: SessionDep, principal: PrincipalDep) -> IngestOut:
+def post_status_events(body: RawBody, session: SessionDep, principal: PrincipalDep) -> IngestOut:
     """Up to 10,000 events; `event_id` makes retries safe (duplicates counted, never stored twice)."""
-    return await in_thread(session, lambda: uptime.ingest_json(session, principal, body))
+    return uptime.ingest_json(session, principal, body)
 
 
 @router.post("/maintenance-windows", status_code=201, response_model=MaintenanceWindowOut)
@@ -67,11 +68,11 @@ def cancel_window(window_id: str, body: CancelIn, session: SessionDep, principal
 
 
 @router.get("/contracts/{contract_id}/availability", response_model=ContractAvailabilityOut)
-async def contract_availability(contract_id: str, session: SessionDep, principal: PrincipalDep,
-                                answers: AnswersDep, from_: From, to: To, at: At = None,
-                                as_of: AsOf = None) -> Response:
-    return await in_thread(session, lambda: json_response(uptime.contract_availability(
-        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers)))
+def contract_availability(contract_id: str, session: SessionDep, principal: PrincipalDep,
+                          answers: AnswersDep, from_: From, to: To, at: At = None,
+                          as_of: AsOf = None) -> Response:
+    return json_response(uptime.contract_availability(
+        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers))
 
 
 @router.get("/units/{unit_id}/availability", response_model=UnitAvailabilityOut)

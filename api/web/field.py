@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep, get_db
+from api.routing import TransactionRoute
 from api.web.auth import CsrfDep, WebPrincipal, home_for, safe_next, sign_in, sign_out
 from api.web.forms import local_input, once, parse_local, validation_message
 from api.web.render import EVENT_NAMES, flash, page
@@ -25,7 +26,7 @@ from fleet.schemas.tickets import EventIn, WorkLogIn
 from fleet.tenancy import get_scoped, scoped
 from reports.charts import Bar, column_chart
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
 FormStr = Annotated[str, Form()]
 OptStr = Annotated[str | None, Form()]
 ACTIONS = {"acknowledged": "Acknowledge", "on_site": "On site", "restored": "Restored", "resolved": "Resolved",

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, get_db
+from api.deps import ReadSessionDep, SessionDep, get_db
 from api.routers.reports import ReportIn, _visible, pdf_filename, redacted
+from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
 from api.web.auth import CsrfDep, WebPrincipal
 from api.web.field import availability_chart, local_today, month_start
@@ -28,7 +29,7 @@ from reports import gather
 from reports.charts import Row, compliance_chart
 from reports.verify import verify_pdf
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
 OptStr = Annotated[str | None, Form()]
 KINDS = {"contract_review": "Contract review", "track_record": "Track record (past performance)",
          "unit_history": "Unit history"}
@@ -150,6 +151,7 @@ def _settings(request: Request) -> Settings:
 
 
 @router.post("/reports")
+@in_lane("reports")
 def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
                   kind: Annotated[str, Form()] = "", contract_id: OptStr = None, unit_id: OptStr = None,
                   from_: Annotated[str, Form(alias="from")] = "", to: Annotated[str, Form()] = "",
@@ -205,7 +207,7 @@ def verify_form(request: Request, principal: WebPrincipal) -> Response:
 
 
 @router.post("/reports/verify")
-def verify(request: Request, session: SessionDep, principal: WebPrincipal, _csrf: CsrfDep,
+def verify(request: Request, session: ReadSessionDep, principal: WebPrincipal, _csrf: CsrfDep,
            file: Annotated[UploadFile | None, File()] = None) -> Response:
     principal.require("reports.read")
     pdf = file.file.read() if file is not None else b""
