@@ -153,6 +153,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -178,7 +179,15 @@ MIX: list[tuple[str, int]] = [
     ("GET availability", 6), ("GET units", 8), ("GET unit", 8),
     ("POST ticket", 12), ("POST event", 12), ("POST status-events", 6),
 ]
+WRITE_MIX: list[tuple[str, int]] = [
+    ("GET ticket", 10), ("GET tickets", 5), ("GET compliance", 5), ("GET unit", 10),
+    ("POST ticket", 8), ("POST event", 10), ("POST status-events", 4), ("POST window", 10),
+    ("POST work-log", 12), ("POST correction", 8), ("POST unit", 8), ("POST verify", 5), ("POST login", 5),
+]
+"""``--mix write``: every kind of write (issue 14): 70 % writes, of them maintenance windows, work
+logs, corrections, units, verify uploads of an issued PDF and web sign-ins beside the hot ones."""
 EVENT_ORDER = ("acknowledged", "on_site", "restored", "resolved")
+LOAD_USER, LOAD_PASSWORD = "load-user", "load-password-1"
 
 
 @dataclass
@@ -187,6 +196,7 @@ class Seed:
     unit_ids: list[str]
     ticket_ids: list[str]
     tokens: list[str]
+    pdf: bytes = b""
 
 
 def load(url: str, *, units: int, tickets: int) -> Seed:
@@ -209,6 +219,7 @@ def load(url: str, *, units: int, tickets: int) -> Seed:
             contract = make_contract(s, agency=agency, calendar=make_calendar(s, weekly_hours=BUSINESS_HOURS))
             contracts.append((contract.id, contract.agency_id, contract.number))
         tokens = [identity.create_key(s, SYSTEM, role="manager", name=f"load {i}")[1] for i in range(10)]
+        identity.create_user(s, SYSTEM, role="engineer", username=LOAD_USER, password=LOAD_PASSWORD)
     from fleet.models import Unit
 
     unit_rows = []
@@ -255,10 +266,26 @@ def load(url: str, *, units: int, tickets: int) -> Seed:
                 s.execute(insert(model), rows[i:i + 5000])
         for cid, n in seqs.items():  # the per-contract ticket counter the service numbers from
             s.execute(update(Contract).where(Contract.id == cid).values(ticket_seq=n))
+    pdf = _issued_pdf(db, unit_rows[0]["id"])
     db.engine.dispose()
     print(f"seeded {len(contracts)} contracts, {units} units, {tickets} tickets, {len(event_rows)} ticket events, "
           f"{len(status_rows)} status events")
-    return Seed([c[0] for c in contracts], [u["id"] for u in unit_rows], [t["id"] for t in ticket_rows], tokens)
+    return Seed([c[0] for c in contracts], [u["id"] for u in unit_rows], [t["id"] for t in ticket_rows], tokens,
+                pdf)
+
+
+def _issued_pdf(db: Any, unit_id: str) -> bytes:
+    """A unit history issued the way the API issues it: what the verify uploads send."""
+    from datetime import date
+
+    from fleet.principal import SYSTEM
+    from reports import gather
+
+    produced = gather.produce(db, SYSTEM, gather.ReportRequest(
+        kind="unit_history", start_date=date(2026, 3, 1), end_date=date(2026, 4, 1), unit_id=unit_id),
+        want_pdf=True)
+    assert produced.pdf is not None
+    return produced.pdf
 
 
 @dataclass
@@ -269,6 +296,7 @@ class Stats:
 
 
 class Client:
+    mix = MIX
     late = 0.0
     """Share of ticket creates and status batches dated in the measured month (logged late), so
     that they change the compliance and availability figures the readers ask for (``--late``)."""
@@ -281,17 +309,19 @@ class Client:
         self.rnd = rnd
         self.headers = {"Authorization": f"Bearer {seed.tokens[n % len(seed.tokens)]}"}
         self.mine: list[list[Any]] = []  # [ticket_id, reported_at, next event index]
+        self.acks: list[tuple[str, str, datetime]] = []  # (ticket_id, event_id, occurred_at) to correct
+        self.logged: list[tuple[str, datetime]] = []  # own tickets to log work on
         self.seq = 0
 
     def pick(self) -> str:
-        names, weights = zip(*MIX, strict=True)
+        names, weights = zip(*self.mix, strict=True)
         return self.rnd.choices(names, weights)[0]
 
     def request(self, name: str) -> tuple[str, str, str, dict[str, Any]]:
         """(endpoint name, method, url, httpx arguments); an event with no open ticket of its own
         becomes a ticket create."""
         method, url, kwargs = self._request(name)
-        if name == "POST event" and "/events" not in url:
+        if name != "POST ticket" and method == "POST" and url == "/api/v1/tickets":
             name = "POST ticket"
         return name, method, url, kwargs
 
@@ -322,6 +352,10 @@ class Client:
             return "POST", f"/api/v1/tickets/{ticket[0]}/events", {
                 "json": {"type": kind, "occurred_at": occurred.isoformat()},
                 "headers": {"Idempotency-Key": f"load-{self.n}-{self.seq}"}}
+        if name in WRITES:
+            found = WRITES[name](self)
+            if found is not None:
+                return found
         if name == "POST status-events":
             now = datetime.now(UTC) - timedelta(minutes=5)
             if r.random() < self.late:  # one contract's units, as one site's gateway sends them
@@ -361,7 +395,10 @@ class Client:
             name, method, url, kwargs = self.request(self.pick())
             headers = {**self.headers, **kwargs.pop("headers", {})}
             try:
-                resp = await http.request(method, url, headers=headers, **kwargs)
+                if method == "LOGIN":
+                    resp = await sign_in(http)
+                else:
+                    resp = await http.request(method, url, headers=headers, **kwargs)
                 ok = 200 <= resp.status_code < 300
                 detail = f"{resp.status_code} {resp.text[:200]}"
             except (httpx.HTTPError, OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
@@ -376,6 +413,71 @@ class Client:
             elif name == "POST ticket" and resp is not None:
                 body = resp.json()
                 self.mine.append([body["id"], datetime.fromisoformat(body["reported_at"]), 0])
+                self.logged.append((body["id"], datetime.fromisoformat(body["reported_at"])))
+                del self.logged[:-20]
+            elif name == "POST event" and resp is not None and kwargs.get("json", {}).get("type") == "acknowledged":
+                body = resp.json()
+                self.acks.append((url.split("/")[4], body["id"], datetime.fromisoformat(body["occurred_at"])))
+
+
+def _window(c: Client) -> tuple[str, str, dict[str, Any]]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1 + c.rnd.randrange(60))
+    contract = c.rnd.randrange(len(c.seed.contract_ids))
+    return "POST", "/api/v1/maintenance-windows", {"json": {
+        "contract_id": c.seed.contract_ids[contract], "unit_id": c.seed.unit_ids[contract::len(c.seed.contract_ids)][0],
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "reason": "quarterly service"}}
+
+
+def _work_log(c: Client) -> tuple[str, str, dict[str, Any]] | None:
+    if not c.logged:
+        return None  # a ticket create instead
+    ticket_id, reported = c.rnd.choice(c.logged)
+    start = reported + timedelta(minutes=c.rnd.randrange(1, 30))
+    return "POST", f"/api/v1/tickets/{ticket_id}/work-logs", {"json": {
+        "started_at": start.isoformat(), "ended_at": (start + timedelta(minutes=20)).isoformat(),
+        "engineer": f"Engineer {c.n}", "activity": "repair", "notes": "replaced the drive belt",
+        "parts": [{"part_number": "BLT-220", "quantity": 1}]},
+        "headers": {"Idempotency-Key": f"load-{c.n}-{c.seq}"}}
+
+
+def _correction(c: Client) -> tuple[str, str, dict[str, Any]] | None:
+    if not c.acks:
+        return None
+    ticket_id, event_id, occurred = c.acks.pop(0)
+    return "POST", f"/api/v1/tickets/{ticket_id}/corrections", {"json": {
+        "event_id": event_id, "reason": "acknowledged a minute later than logged",
+        "occurred_at": (occurred + timedelta(minutes=1)).isoformat()},
+        "headers": {"Idempotency-Key": f"load-{c.n}-{c.seq}"}}
+
+
+def _unit(c: Client) -> tuple[str, str, dict[str, Any]]:
+    return "POST", "/api/v1/units", {"json": {
+        "contract_id": c.rnd.choice(c.seed.contract_ids), "serial": f"NEW-{c.n}-{c.seq}-{c.rnd.randrange(10**6)}",
+        "model": "Crawler X2", "site": "Pier 4", "in_service_at": "2026-01-05T00:00:00Z"}}
+
+
+def _verify(c: Client) -> tuple[str, str, dict[str, Any]]:
+    return "POST", "/api/v1/reports/verify", {"files": {"file": ("report.pdf", c.seed.pdf, "application/pdf")}}
+
+
+WRITES: dict[str, Callable[[Client], tuple[str, str, dict[str, Any]] | None]] = {
+    "POST window": _window, "POST work-log": _work_log, "POST correction": _correction, "POST unit": _unit,
+    "POST verify": _verify, "POST login": lambda c: ("LOGIN", "/login", {}),
+}
+
+
+async def sign_in(http: httpx.AsyncClient) -> httpx.Response:
+    """A web sign-in as a person does it: the form (for its CSRF token), then the post; in a
+    browser of its own (cookie jar), as each person has."""
+    async with httpx.AsyncClient(base_url=str(http.base_url), timeout=30) as browser:
+        form = await browser.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        if token is None:
+            return form
+        answer = await browser.post("/login", data={"csrf_token": token.group(1), "username": LOAD_USER,
+                                                    "password": LOAD_PASSWORD}, follow_redirects=False)
+    return httpx.Response(200 if answer.status_code == 303 else answer.status_code, content=answer.content)
 
 
 class RawResponse:
@@ -548,7 +650,7 @@ def report(stats: Stats, wall: float, *, clients: int, workers: int, rate: float
           f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end"
           + (f", {load_before:.1f} before the run)" if load_before is not None else ")"))
     print(f"{'endpoint':<20}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for name, _ in MIX:
+    for name, _ in Client.mix:
         v = stats.latencies.get(name, [])
         if v:
             print(f"{name:<20}{len(v):>9}{len(v) / wall:>8.1f}{pct(v, 50):>9.1f}{pct(v, 95):>9.1f}"
@@ -585,6 +687,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=300.0,
                         help="requests/s offered by all clients together (open loop); 0: closed loop, each "
                              "client sends its next request as soon as the last is answered")
+    parser.add_argument("--mix", choices=("read", "write"), default="read",
+                        help="read: the 70/30 mix above; write: every write route, 70 %% writes (uses httpx)")
     parser.add_argument("--late", type=float, default=0.0,
                         help="share of ticket creates and status batches dated in the month the readers ask "
                              "for (logged late): each changes that month's figures, so cached answers go")
@@ -594,6 +698,9 @@ def main() -> None:
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     Client.late = args.late
+    if args.mix == "write":
+        Client.mix = WRITE_MIX
+        args.client = "httpx"  # multipart uploads and form posts
     with scratch_database(args.db_name) as url, tempfile.TemporaryDirectory() as data_dir:
         seed = load(url, units=args.units, tickets=args.tickets)
         srv = Server(url, Path(data_dir), workers=args.workers)
