@@ -55,7 +55,12 @@ ENTITY_TABLES = {"agency": "agencies", "calendar": "calendars", "contract": "con
                  "maintenance_window": "maintenance_windows", "api_key": "api_keys", "user": "users",
                  "report": "reports"}
 _NESTED = (("event", "ticket_events"), ("correction", "ticket_events"), ("ticket", "tickets"))
-_LEGACY_CHILDREN = {"sla_targets": ("policy_id", "sla_policies"), "work_log_parts": ("work_log_id", "work_logs")}
+_LEGACY_CHILDREN = {"sla_policies": ("contract_id", "contracts"), "sla_targets": ("policy_id", "sla_policies"),
+                    "work_log_parts": ("work_log_id", "work_logs")}
+"""Rows an old (proof-less) entry made beside the one its snapshot describes: ``child table:
+(column naming the parent, parent table)`` (a contract's first SLA policy and its targets, a work
+log's parts). Parents come before children in :func:`fleet.rowproof.audited_tables` order, or are
+snapshot-proven themselves."""
 
 
 @dataclass(frozen=True)
@@ -137,13 +142,12 @@ class RowsCheck:
 
 def check_rows(session: Session, expected: Expectations, progress: Progress | None = None) -> RowsCheck:
     report = _Report()
-    legacy_parents = {child: {k for k, v in expected.rows.get(parent, {}).items() if isinstance(v[1], dict)}
-                      for child, (_, parent) in _LEGACY_CHILDREN.items()}
+    legacy_ok = {table: {k for k, v in rows.items() if isinstance(v[1], dict)} for table, rows in expected.rows.items()}
     for table in audited_tables():
         if table.name == STATUS_TABLE:
             _check_status(session, table, expected, report, progress)
         else:
-            _check_table(session, table, expected, report, progress, legacy_parents.get(table.name, set()))
+            _check_table(session, table, expected, report, progress, legacy_ok)
     return RowsCheck(report.rows, report.problems, report.count)
 
 
@@ -152,9 +156,9 @@ def _stream(session: Session, stmt: Any) -> Any:
 
 
 def _check_table(session: Session, table: Table, expected: Expectations, report: _Report,
-                 progress: Progress | None, legacy_parents: set[str]) -> None:
-    """``legacy_parents``: the ids of rows proven by old snapshots whose children (``table``'s rows
-    that point at them) no entry proves one by one."""
+                 progress: Progress | None, legacy_ok: dict[str, set[str]]) -> None:
+    """``legacy_ok``: per table, the ids of rows old entries vouch for (by snapshot, or as the
+    child of such a row): their children (:data:`_LEGACY_CHILDREN`) need no proof of their own."""
     wanted = expected.rows.pop(table.name, {})
     total, done = len(wanted), 0
     changed: list[tuple[str, int, dict[str, Any]]] = []
@@ -166,7 +170,9 @@ def _check_table(session: Session, table: Table, expected: Expectations, report:
         row_id = str(row["id"])
         found = wanted.pop(row_id, None)
         if found is None:
-            if child is None or row[child[0]] not in legacy_parents:
+            if child is not None and row[child[0]] in legacy_ok.get(child[1], ()):
+                legacy_ok.setdefault(table.name, set()).add(row_id)
+            else:
                 report.add(RowProblem(table.name, row_id, "inserted",
                                       detail="no ledger entry records it (written outside slatrack)"))
             continue
