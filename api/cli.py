@@ -147,15 +147,87 @@ def import_units(
     typer.echo(f"imported {count} units into contract {contract}")
 
 
+def _verified(s: Any) -> audit.ChainCheck:
+    """:func:`fleet.audit.verify` with a progress bar on stderr (ledger, then table by table)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage if stage != "ledger" else "ledger entries", total=total)
+            bar.update(tasks[stage], completed=done, total=max(total or 0, done) or None)
+
+        return audit.verify(s, progress=progress)
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the audit chain: exit 0 when intact, 1 naming the first bad entry."""
+@domain_errors
+def audit_verify(
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", dir_okay=False, help="also prove the ledger still extends this checkpoint "
+                                             "(from `slatrack audit checkpoint`)")] = None,
+) -> None:
+    """Walk the audit chain and prove every audited table against it: exit 0 when the record is
+    intact, 1 naming the first bad entry or row."""
+    from reports import checkpoint as checkpoints
+
     with get_database().transaction(write=False) as s:
-        check = audit.verify(s)
-    if check.ok:
-        typer.echo(f"audit chain intact: {check.entries} entries, head {check.head}")
-        return
-    fail(f"audit chain broken at entry {check.first_bad_seq}: {check.problem}")
+        check = _verified(s)
+        if checkpoint is not None:
+            cp, body = checkpoints.read(checkpoint)
+            vouched = checkpoints.check_signature(checkpoint, cp, body, _trusted_cert())
+            cut = checkpoints.check_ledger(s, cp)
+    if not check.ok and check.first_bad_seq is not None:
+        fail(f"audit chain broken at entry {check.first_bad_seq}: {check.problem}")
+    if not check.ok:
+        lines = [p.message() for p in check.problems[:20]]
+        more = check.problem_count - len(lines)
+        fail(f"the tables do not match the audit ledger ({check.problem_count} rows): " + "\n  ".join(
+            ["", *lines, *([f"... and {more} more"] if more > 0 else [])]).lstrip("\n"))
+    if checkpoint is not None:
+        if cut is not None:
+            fail(f"the ledger does not extend checkpoint {checkpoint}: {cut}")
+        typer.echo(f"checkpoint {checkpoint} (entry {cp.seq}, {cp.created_at}): the ledger extends it; {vouched}")
+    typer.echo(f"audit chain intact: {check.entries} entries, head {check.head}; {check.rows} rows match the ledger")
+
+
+def _trusted_cert() -> bytes | None:
+    certs = get_settings().trusted_certs()
+    return certs[0] if certs else None
+
+
+@audit_app.command("checkpoint")
+@domain_errors
+def audit_checkpoint(
+    output: Annotated[Path | None, typer.Option("-o", "--output", dir_okay=False,
+                                                help="where to write it (default audit-checkpoint-SEQ.json)")] = None,
+    unsigned: Annotated[bool, typer.Option("--unsigned", help="write an unsigned checkpoint (marked so) when no "
+                                                              "signing key is configured")] = False,
+) -> None:
+    """Write a signed checkpoint of the ledger head (sequence, hash, time) to keep outside the
+    database; `audit verify --checkpoint FILE` proves the ledger still extends it. The ledger and
+    tables are verified first: a record that does not verify is not anchored."""
+    from fleet.db import utcnow
+    from reports import checkpoint as checkpoints
+
+    signer = get_settings().signer()
+    if signer is None and not unsigned:
+        fail("no signing key is configured (SLATRACK_SIGNING_KEY, SLATRACK_SIGNING_CERT): a checkpoint anyone "
+             "could have written proves little. Configure one, or pass --unsigned to write one marked unsigned")
+    with get_database().transaction(write=False) as s:
+        check = _verified(s)
+        if not check.ok:
+            fail(f"the record does not verify, so it is not anchored: {check.problem}")
+        body, signature = checkpoints.make(check.entries, check.head, utcnow(), signer)
+    path = output or Path(f"audit-checkpoint-{check.entries}.json")
+    written = checkpoints.write(path, body, signature, signer)
+    state = "signed" if signature is not None else "UNSIGNED"
+    typer.echo(f"{state} checkpoint of entry {check.entries} (head {check.head}): "
+               + ", ".join(str(p) for p in written))
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ reordered; the head row also catches a deleted tail.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -22,6 +22,8 @@ from fleet.canonical import canonical_json, iso_utc, sha256_hex, to_jsonable
 from fleet.db import utcnow
 from fleet.models import AuditEntry, AuditHead
 from fleet.principal import Principal
+from fleet.rowcheck import Expectations, Progress, RowProblem, check_rows
+from fleet.rowproof import rows_proof
 
 GENESIS = "0" * 64
 request_id_var: ContextVar[str | None] = ContextVar("slatrack_request_id", default=None)
@@ -45,14 +47,17 @@ _PAYLOAD_KEYS = ("seq", "recorded_at", "actor", "role", "action", "entity_type",
 
 def _hash(fields: Mapping[str, Any]) -> str:
     """The entry hash: ``sha256(prev_hash + canonical_json(payload))`` over :data:`_PAYLOAD_KEYS`
-    (the one definition, for appending and for verifying)."""
+    and ``proof`` when the entry has one (the one definition, for appending and for verifying;
+    entries written before proofs existed have none and hash as they always did)."""
     payload = {k: fields[k] for k in _PAYLOAD_KEYS}
+    if fields.get("proof") is not None:
+        payload["proof"] = fields["proof"]
     payload["recorded_at"] = iso_utc(payload["recorded_at"])
     return sha256_hex(str(payload["prev_hash"]).encode() + canonical_json(payload))
 
 
 def entry_hash(e: AuditEntry) -> str:
-    return _hash({k: getattr(e, k) for k in _PAYLOAD_KEYS})
+    return _hash({k: getattr(e, k) for k in (*_PAYLOAD_KEYS, "proof")})
 
 
 class Scope(NamedTuple):
@@ -95,6 +100,8 @@ def record(
     reason: str | None = None,
     head: tuple[int, str] | None = None,
     scope: Scope | None = None,
+    rows: Iterable[Any] = (),
+    batch: dict[str, Any] | None = None,
 ) -> None:
     """Append one entry to the chain (the caller's transaction commits).
 
@@ -104,9 +111,18 @@ def record(
     appended after the rows it describes, as before. ``head``: what :func:`lock_head` returned
     earlier in this transaction (the lock is held until it ends), to skip locking it again.
     ``scope``: which contract figures the write can change (:class:`Scope`); none given means
-    any (a write that leaves figures alone may say so by passing none: that is only cautious)."""
+    any (a write that leaves figures alone may say so by passing none: that is only cautious).
+    ``rows``: the ORM objects of every row the write inserted or changed, as now stored; their
+    hashes go into the entry's ``proof`` (:mod:`fleet.rowproof`), so ``audit verify`` can prove
+    the tables still hold them. ``batch``: a status-event batch's proof
+    (:func:`fleet.rowproof.batch_proof`)."""
     if session.new or session.dirty or session.deleted:
         session.flush()
+    proof: dict[str, Any] = {}
+    if rows:
+        proof["rows"] = rows_proof(rows)
+    if batch is not None:
+        proof["batch"] = batch
     seq, prev_hash = head if head is not None else lock_head(session)
     recorded_at = utcnow()
     values: dict[str, Any] = {
@@ -123,6 +139,7 @@ def record(
         "reason": reason,
         "request_id": request_id_var.get(),
         "prev_hash": prev_hash,
+        "proof": proof or None,
     }
     values["hash"] = _hash(values)
     values["contract_id"], values["affects_from"] = scope or EVERYTHING
@@ -133,11 +150,18 @@ def record(
 
 @dataclass(frozen=True)
 class ChainCheck:
+    """The chain's verdict and, when it is intact and rows were checked, the tables': ``problems``
+    names up to :data:`fleet.rowcheck.MAX_PROBLEMS` rows changed, deleted or inserted outside
+    slatrack (``problem_count`` counts them all); ``problem`` is the first problem in words."""
+
     ok: bool
     entries: int
     head: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    rows: int = 0
+    problems: tuple[RowProblem, ...] = ()
+    problem_count: int = 0
 
 
 def _walk(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
@@ -153,9 +177,24 @@ def _walk(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
         session.expunge_all()
 
 
-def verify(session: Session) -> ChainCheck:
-    """Walk the whole chain; stop at the first entry that does not check out."""
+def verify(session: Session, *, rows: bool = True, progress: Progress | None = None) -> ChainCheck:
+    """Walk the whole chain, stopping at the first entry that does not check out; then, when it is
+    intact and ``rows``, prove every audited table against it (:mod:`fleet.rowcheck`)."""
+    chain, expected = _verify_chain(session, progress)
+    if not chain.ok or not rows:
+        return chain
+    check = check_rows(session, expected, progress)
+    if not check.problems:
+        return replace(chain, rows=check.rows)
+    return replace(chain, ok=False, rows=check.rows, problems=tuple(check.problems),
+                   problem_count=check.problem_count, problem=check.problems[0].message())
+
+
+def _verify_chain(session: Session, progress: Progress | None) -> tuple[ChainCheck, Expectations]:
     prev_hash, expected_seq, count = GENESIS, 1, 0
+    expected = Expectations()
+    head = session.get(AuditHead, 1)
+    total = head.seq if head is not None else None
     for e in _walk(session):
         problem = None
         if e.seq != expected_seq:
@@ -165,22 +204,32 @@ def verify(session: Session) -> ChainCheck:
         elif entry_hash(e) != e.hash:
             problem = f"entry {e.seq} ({e.action} {e.entity_type} {e.entity_id}) was altered: its hash does not match"
         if problem:
-            return ChainCheck(False, count, prev_hash, expected_seq, problem)
+            return ChainCheck(False, count, prev_hash, expected_seq, problem), expected
+        expected.add(e)
         prev_hash, expected_seq, count = e.hash, e.seq + 1, count + 1
-    head = session.get(AuditHead, 1)
+        if progress is not None and count % 2000 == 0:
+            progress("ledger", count, total)
+    if progress is not None:
+        progress("ledger", count, total)
+    if head is None and count:
+        return ChainCheck(
+            False, count, prev_hash, count,
+            f"the ledger head is missing while {count} entries exist: it was deleted (entries after "
+            f"entry {count} may have been cut with it)",
+        ), expected
     if head is not None and head.seq != count:
         return ChainCheck(
             False, count, prev_hash, count + 1,
             f"entry {count + 1} is missing: the chain ends at entry {count} but the head records {head.seq} "
             "(entries were deleted from the end)",
-        )
+        ), expected
     if head is not None and head.hash != prev_hash:
         # the last entry was rewritten together with its own hash: only the head still knows
         return ChainCheck(
             False, count - 1, prev_hash, count,
             f"entry {count} does not match the hash the head recorded for it: it was altered or replaced",
-        )
-    return ChainCheck(True, count, prev_hash)
+        ), expected
+    return ChainCheck(True, count, prev_hash), expected
 
 
 def head_as_of(session: Session, as_of: datetime) -> str:

@@ -61,7 +61,7 @@ def create_key(session: Session, principal: Principal, *, role: str, name: str,
     session.add(key)
     session.flush()
     audit.record(session, principal, action="api_key.create", entity_type="api_key", entity_id=key.id,
-                 agency_id=agency_id, after=audit.snapshot(key))
+                 agency_id=agency_id, after=audit.snapshot(key), rows=[key])
     return key, token
 
 
@@ -75,7 +75,7 @@ def revoke_key(session: Session, principal: Principal, key_id: str) -> ApiKey:
         key.revoked_at = utcnow()
         session.flush()
         audit.record(session, principal, action="api_key.revoke", entity_type="api_key", entity_id=key.id,
-                     agency_id=key.agency_id, before=before, after=audit.snapshot(key))
+                     agency_id=key.agency_id, before=before, after=audit.snapshot(key), rows=[key])
     for cache in list(_caches):  # immediate in this process; other processes within their TTL
         cache.forget_key(key.id)
     return key
@@ -169,7 +169,7 @@ def create_user(session: Session, principal: Principal, *, role: str, username: 
     session.add(user)
     session.flush()
     audit.record(session, principal, action="user.create", entity_type="user", entity_id=user.id,
-                 agency_id=agency_id, after=audit.snapshot(user))
+                 agency_id=agency_id, after=audit.snapshot(user), rows=[user])
     return user
 
 

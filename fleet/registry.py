@@ -45,7 +45,7 @@ def create_agency(session: Session, principal: Principal, data: AgencyIn) -> Age
     session.add(agency)
     session.flush()
     audit.record(session, principal, action="agency.create", entity_type="agency", entity_id=agency.id,
-                 agency_id=agency.id, after=audit.snapshot(agency))
+                 agency_id=agency.id, after=audit.snapshot(agency), rows=[agency])
     return agency
 
 
@@ -97,7 +97,7 @@ def create_calendar(session: Session, principal: Principal, data: CalendarIn) ->
     session.add(cal)
     session.flush()
     audit.record(session, principal, action="calendar.create", entity_type="calendar", entity_id=cal.id,
-                 agency_id=None, after=audit.snapshot(cal))
+                 agency_id=None, after=audit.snapshot(cal), rows=[cal])
     return cal
 
 
@@ -113,16 +113,19 @@ def get_calendar(session: Session, principal: Principal, calendar_id: str) -> Ca
 
 # --- contracts --------------------------------------------------------------------------------
 def _add_policy(session: Session, contract: Contract, version: int, effective_from: datetime,
-                reason: str | None, targets: list[SlaTargetIn]) -> SlaPolicy:
+                reason: str | None, targets: list[SlaTargetIn]) -> list[SlaPolicy | SlaTarget]:
+    """Add a target version; returns its rows (the policy first, then its targets) for the ledger."""
     policy = SlaPolicy(agency_id=contract.agency_id, contract_id=contract.id, version=version,
                        effective_from=effective_from, reason=reason)
     session.add(policy)
     session.flush()
+    rows: list[SlaPolicy | SlaTarget] = [policy]
     for i, t in enumerate(targets):
-        session.add(SlaTarget(policy_id=policy.id, position=i, priority=t.priority, metric=t.metric,
+        rows.append(SlaTarget(policy_id=policy.id, position=i, priority=t.priority, metric=t.metric,
                               minutes=t.minutes, clock=t.clock))
+        session.add(rows[-1])
     session.flush()
-    return policy
+    return rows
 
 
 def create_contract(session: Session, principal: Principal, data: ContractIn) -> Contract:
@@ -147,9 +150,9 @@ def create_contract(session: Session, principal: Principal, data: ContractIn) ->
     session.add(contract)
     session.flush()
     session.refresh(contract)  # answer with the stored values (e.g. 95 -> 95.000), as a GET would
-    _add_policy(session, contract, 1, POLICY_EPOCH, "initial targets", data.sla_targets)
+    policy_rows = _add_policy(session, contract, 1, POLICY_EPOCH, "initial targets", data.sla_targets)
     audit.record(session, principal, action="contract.create", entity_type="contract", entity_id=contract.id,
-                 agency_id=contract.agency_id,
+                 agency_id=contract.agency_id, rows=[contract, *policy_rows],
                  after={**audit.snapshot(contract), "sla_targets": [t.model_dump() for t in data.sla_targets]})
     return contract
 
@@ -164,9 +167,11 @@ def add_sla_policy(session: Session, principal: Principal, contract_id: str, dat
             f"effective_from must be after the current version's ({latest.effective_from.isoformat()})",
             code="invalid_effective_from",
         )
-    policy = _add_policy(session, contract, latest.version + 1, data.effective_from, data.reason, data.sla_targets)
+    policy_rows = _add_policy(session, contract, latest.version + 1, data.effective_from, data.reason,
+                              data.sla_targets)
+    policy = policy_rows[0]
     audit.record(session, principal, action="sla_policy.create", entity_type="sla_policy", entity_id=policy.id,
-                 agency_id=contract.agency_id, reason=data.reason,
+                 agency_id=contract.agency_id, reason=data.reason, rows=policy_rows,
                  after={**audit.snapshot(policy), "sla_targets": [t.model_dump() for t in data.sla_targets]})
     return policies(session, contract.id)[-1]  # the new version, with its targets loaded
 
@@ -240,7 +245,7 @@ def _add_unit(session: Session, principal: Principal, contract: Contract, data: 
     session.add(unit)
     session.flush()
     audit.record(session, principal, action="unit.create", entity_type="unit", entity_id=unit.id,
-                 agency_id=unit.agency_id, after=audit.snapshot(unit),
+                 agency_id=unit.agency_id, after=audit.snapshot(unit), rows=[unit],
                  scope=audit.Scope(unit.contract_id, unit.in_service_at))
     return unit
 

@@ -88,7 +88,7 @@ def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Tic
     after = audit.snapshot(ticket)
     _insert_persistent(session, ticket)
     audit.record(session, principal, action="ticket.create", entity_type="ticket", entity_id=ticket.id,
-                 agency_id=ticket.agency_id, after=after, head=head,
+                 agency_id=ticket.agency_id, after=after, head=head, rows=[ticket],
                  scope=audit.Scope(contract_id, data.reported_at))
     return ticket
 
@@ -311,6 +311,7 @@ def add_event(session: Session, principal: Principal, ticket_id: str, data: Even
     audit.record(session, principal, action=f"ticket.{data.type}", entity_type="ticket_event", entity_id=event.id,
                  agency_id=ticket.agency_id, reason=data.reason,
                  before={"ticket": before}, after={"event": audit.snapshot(event), "ticket": audit.snapshot(ticket)},
+                 rows=[event, ticket],
                  scope=_ticket_scope(ticket, event.occurred_at))
     return event
 
@@ -362,6 +363,7 @@ def correct_event(session: Session, principal: Principal, ticket_id: str, data: 
                  agency_id=ticket.agency_id, reason=data.reason,
                  before={"event": audit.snapshot(target), "ticket": before},
                  after={"correction": audit.snapshot(correction), "ticket": audit.snapshot(ticket)},
+                 rows=[correction, ticket],
                  scope=_ticket_scope(ticket, target.occurred_at, correction.occurred_at))
     return correction
 
@@ -377,11 +379,11 @@ def add_work_log(session: Session, principal: Principal, ticket_id: str, data: W
                   recorded_at=utcnow(), created_by=principal.actor)
     session.add(log)
     session.flush()
-    for p in data.parts:
-        session.add(WorkLogPart(work_log_id=log.id, part_number=p.part_number, quantity=p.quantity))
+    parts = [WorkLogPart(work_log_id=log.id, part_number=p.part_number, quantity=p.quantity) for p in data.parts]
+    session.add_all(parts)
     session.flush()
     audit.record(session, principal, action="work_log.create", entity_type="work_log", entity_id=log.id,
-                 agency_id=ticket.agency_id,
+                 agency_id=ticket.agency_id, rows=[log, *parts],
                  after={**audit.snapshot(log), "parts": [p.model_dump() for p in data.parts]},
                  scope=_ticket_scope(ticket, data.started_at))
     return log
@@ -399,7 +401,8 @@ def rate(session: Session, principal: Principal, ticket_id: str, data: RatingIn)
     session.add(rating)
     session.flush()
     audit.record(session, principal, action="ticket.rate", entity_type="rating", entity_id=rating.id,
-                 agency_id=ticket.agency_id, after=audit.snapshot(rating), scope=_ticket_scope(ticket))
+                 agency_id=ticket.agency_id, after=audit.snapshot(rating), scope=_ticket_scope(ticket),
+                 rows=[rating])
     return rating
 
 

@@ -49,7 +49,7 @@ import hashlib
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -66,7 +66,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from fleet import audit
+from fleet import audit, rowproof
 from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
@@ -108,7 +108,8 @@ _PG_INSERT = (  # driver SQL: each column travels as one JSON array text, zipped
     "INSERT INTO status_events (agency_id, unit_id, event_id, state, occurred_at, recorded_at) "
     "SELECT t.a, t.u, t.e, t.s, t.o::timestamptz, %s FROM ROWS FROM ("
     + ", ".join(["json_array_elements_text(%s::json)"] * 5)
-    + ") WITH ORDINALITY AS t(a, u, e, s, o, n) ORDER BY t.n ON CONFLICT (unit_id, event_id) DO NOTHING"
+    + ") WITH ORDINALITY AS t(a, u, e, s, o, n) ORDER BY t.n ON CONFLICT (unit_id, event_id) DO NOTHING "
+    "RETURNING id, unit_id, event_id"
 )
 _MINUTE = timedelta(minutes=1)
 _encode_json_string: Callable[[str], str] = json.encoder.encode_basestring
@@ -170,7 +171,9 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
     if problems:
         raise batch_rejected(problems, len(events))
     rows = sorted(unique.values())
-    accepted = _insert(session, rows, utcnow())
+    now = utcnow()
+    stored = _insert(session, rows, now)
+    accepted = len(stored)
     duplicates = len(events) - accepted
     if accepted:
         digest = batch_sha256(events, instants)
@@ -183,7 +186,8 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
                      after={"accepted": accepted, "duplicates": duplicates, "events": len(events),
                             "units": len({r[0] for r in rows}), "first_occurred_at": first,
                             "last_occurred_at": max(r[1] for r in rows), "sha256": digest},
-                     scope=audit.Scope(contracts.pop() if len(contracts) == 1 else None, first))
+                     scope=audit.Scope(contracts.pop() if len(contracts) == 1 else None, first),
+                     batch=_batch_proof(session, unique, stored, now))
     return IngestOut(accepted=accepted, duplicates=duplicates)
 
 
@@ -219,8 +223,8 @@ def _why(unit_id: str, unit: tuple[str, datetime, str] | None, when: datetime, l
     return None
 
 
-def _insert(session: Session, rows: list[_Row], now: datetime) -> int:
-    """One statement for the whole batch; returns how many rows were new.
+def _insert(session: Session, rows: list[_Row], now: datetime) -> list[tuple[int, str, str]]:
+    """One statement for the whole batch; returns the new rows' ``(id, unit_id, event_id)``.
 
     PostgreSQL: ``INSERT … SELECT FROM ROWS FROM (json_array_elements_text(…) × 5) ORDER BY
     ordinality``: each column is one JSON array of strings (``json.dumps`` of a list of str is a
@@ -232,11 +236,28 @@ def _insert(session: Session, rows: list[_Row], now: datetime) -> int:
                    for k in (5, 0, 2, 3, 4)]
         result: Any = session.connection().exec_driver_sql(_PG_INSERT, (now, *columns))
     else:
-        stmt = sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["unit_id", "event_id"])
+        stmt = (sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["unit_id", "event_id"])
+                .returning(_EVENTS.c.id, _EVENTS.c.unit_id, _EVENTS.c.event_id))
         result = session.execute(stmt, [
             {"agency_id": r[5], "unit_id": r[0], "event_id": r[2], "state": r[3], "occurred_at": r[1],
              "recorded_at": now} for r in rows])
-    return int(result.rowcount)
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in result.all()]
+
+
+def _batch_proof(session: Session, unique: dict[tuple[str, str], _Row], stored: list[tuple[int, str, str]],
+                 now: datetime) -> dict[str, Any]:
+    """The ledger's proof of the rows this batch stored: their ids and one SHA-256 over their
+    canonical rows in id order (:mod:`fleet.rowproof`), from the values just written."""
+    stored = sorted(stored)
+    ids = [s[0] for s in stored]
+    if rowproof.status_fast_path():
+        rows = ((i, r[5], r[0], r[2], r[3], r[1], now) for i, r in ((s[0], unique[s[1], s[2]]) for s in stored))
+        lines: Iterable[str] = rowproof.status_lines(rows)
+    else:  # a column added since: hash the rows as stored, in the generic canonical form
+        read = (session.connection().execute(select(_EVENTS).where(_EVENTS.c.id.in_(ids[i:i + 1000]))
+                                             .order_by(_EVENTS.c.id)).mappings() for i in range(0, len(ids), 1000))
+        lines = rowproof.generic_lines(_EVENTS, (cast(Mapping[str, Any], row) for chunk in read for row in chunk))
+    return rowproof.batch_proof(ids, hashlib.sha256("".join(lines).encode()).hexdigest())
 
 
 def batch_sha256(events: Sequence[StatusEventIn], instants: Sequence[str] | None = None) -> str:
@@ -274,7 +295,7 @@ def create_window(session: Session, principal: Principal, data: MaintenanceWindo
     session.flush()
     audit.record(session, principal, action="maintenance_window.create", entity_type="maintenance_window",
                  entity_id=window.id, agency_id=window.agency_id, reason=data.reason, after=audit.snapshot(window),
-                 scope=audit.Scope(window.contract_id, window.starts_at))
+                 scope=audit.Scope(window.contract_id, window.starts_at), rows=[window])
     return window
 
 
@@ -308,7 +329,7 @@ def cancel_window(session: Session, principal: Principal, window_id: str, data: 
     session.flush()
     audit.record(session, principal, action="maintenance_window.cancel", entity_type="maintenance_window",
                  entity_id=window.id, agency_id=window.agency_id, reason=data.reason, before=before,
-                 after=audit.snapshot(window), scope=audit.Scope(window.contract_id, window.starts_at))
+                 after=audit.snapshot(window), scope=audit.Scope(window.contract_id, window.starts_at), rows=[window])
     return window
 
 

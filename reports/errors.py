@@ -24,3 +24,9 @@ class ReportConflict(Conflict):
     changed, which append-only facts should make impossible)."""
 
     code = "report_conflict"
+
+
+class BadCheckpoint(Invalid):
+    """A ledger checkpoint file that cannot be read, or whose signature does not verify."""
+
+    code = "bad_checkpoint"

@@ -133,7 +133,7 @@ def issue_report(
             raise
         return _same_or_conflict(existing, data_hash)
     audit.record(session, created_by, action="report.issue", entity_type="report", entity_id=report_id,
-                 agency_id=agency_id, after=audit.snapshot(row))
+                 agency_id=agency_id, after=audit.snapshot(row), rows=[row])
     return row
 
 

@@ -28,6 +28,9 @@ class AuditEntry(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The hashes of the rows the write left behind (fleet.rowproof); part of the entry hash when
+    # present. Entries written before revision 20261207_0003 have none.
+    proof: Mapped[Any | None] = mapped_column(JSON)
     # Which figures the write can change (fleet.answers): the contract (None: any contract) and
     # the earliest instant (None: any period). Derived from the entry, not part of it: outside
     # the hash, so the ledger's content and its verification are unchanged.
