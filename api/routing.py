@@ -24,7 +24,9 @@ Rules this enforces (at app build time, :meth:`TransactionRoute.__init__`, and a
 Lanes: a handler marked :func:`in_lane` takes its trip on threads of its own instead of the
 request threads: ``reports`` (PDF renders, seconds each: a few at once would stall every other
 request of the worker and starve the CPU; the rest wait their turn without holding a thread) and
-``health`` (a load balancer's probe answers while every request thread is busy).
+``verify`` (an uploaded PDF is parsed with a time budget: a flood of hostile uploads queues here,
+not on the request threads) and ``health`` (a load balancer's probe answers while every request
+thread is busy).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ IN_TRIP = "slatrack.in_trip"
 
 
 LANE = "__slatrack_lane__"
-LANE_SIZES = {"health": 1, "reports": 1}
+LANE_SIZES = {"health": 1, "reports": 1, "verify": 1}
 """Threads per lane and worker process (``reports``: ``SLATRACK_REPORT_CONCURRENCY``, set by
 :func:`api.app.create_app`)."""
 _LIMITERS: RunVar[dict[str, anyio.CapacityLimiter]] = RunVar("slatrack_lanes")

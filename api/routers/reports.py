@@ -190,6 +190,7 @@ def pdf_filename(session: Any, row: Report) -> str:
 
 
 @router.post("/reports/verify", response_model=VerifyOut)
+@in_lane("verify")
 def verify_report(request: Request, session: ReadSessionDep, principal: PrincipalDep,
                   file: Annotated[UploadFile, File(description="the PDF to check")]) -> VerifyOut:
     """Is this PDF one we issued, unaltered? (See the module docstring for what an agency learns

@@ -207,6 +207,7 @@ def verify_form(request: Request, principal: WebPrincipal) -> Response:
 
 
 @router.post("/reports/verify")
+@in_lane("verify")
 def verify(request: Request, session: ReadSessionDep, principal: WebPrincipal, _csrf: CsrfDep,
            file: Annotated[UploadFile | None, File()] = None) -> Response:
     principal.require("reports.read")
