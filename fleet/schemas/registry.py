@@ -112,7 +112,7 @@ class ContractIn(StrictInput):
     end_date: Day
     calendar_id: StrictStr
     value: Money
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$", max_length=3)] = "USD"
     point_of_contact: Name
     aql_percent: Percent
     availability_target_percent: Percent

@@ -138,7 +138,7 @@ def _timezone(value: str) -> str:
 
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 Day = Annotated[date, BeforeValidator(_day)]
-TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
+TimeZone = Annotated[StrictStr, Field(max_length=64), AfterValidator(_timezone)]
 Percent = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=100, decimal_places=3)]
 Money = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=Decimal("99999999999999.99"), decimal_places=2)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=300)]
