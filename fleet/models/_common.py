@@ -16,14 +16,15 @@ migration that added the keys may suffix a legacy duplicate's key with ``#<id>``
 
 
 def key_column(source: str) -> Mapped[str]:
-    """A unique column holding :func:`fleet.identifiers.identifier_key` of column ``source``,
-    filled on insert, so ``RBT-7781`` and ``rbt-7781`` cannot both be stored, on any database."""
+    """A column holding :func:`fleet.identifiers.identifier_key` of column ``source``, filled on
+    insert, under a unique index (an index, not a constraint: SQLite adds one to a table in place),
+    so ``RBT-7781`` and ``rbt-7781`` cannot both be stored, on any database."""
 
     def default(context: Any) -> str:
         return identifier_key(context.get_current_parameters()[source])
 
     column: Callable[..., Mapped[str]] = mapped_column
-    return column(String(KEY_LENGTH), unique=True, default=default)
+    return column(String(KEY_LENGTH), unique=True, index=True, default=default)
 
 
 class IdMixin:

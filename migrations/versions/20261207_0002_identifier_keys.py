@@ -2,7 +2,7 @@
 units.serial_key, users.username_key
 
 Each holds the identifier NFKC-normalized, trimmed and case-folded (``RBT-7781``, ``rbt-7781`` and
-full-width ``ＲＢＴ－７７８１`` share one key) under a unique constraint. The key is computed in
+full-width ``ＲＢＴ－７７８１`` share one key) under a unique index (ix_<table>_<column>_key). The key is computed in
 Python, not by SQL ``lower()``, so SQLite and PostgreSQL agree (their ``lower()`` differ outside
 ASCII). The displayed value keeps the case it was given.
 
@@ -58,17 +58,21 @@ def _fill(table: str, source: str) -> None:
 
 
 def upgrade() -> None:
+    """No batch mode: on SQLite that would copy each table, and dropping the old ``agencies``
+    fails its foreign keys once rows exist. SQLite adds a NOT NULL column in place when it has a
+    default ('' here, replaced at once) and a unique index in place."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
     for table, source in COLUMNS:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column(f'{source}_key', sa.String(length=KEY_LENGTH), nullable=True))
+        key = f'{source}_key'
+        op.add_column(table, sa.Column(key, sa.String(length=KEY_LENGTH), nullable=not sqlite,
+                                       server_default="" if sqlite else None))
         _fill(table, source)
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column(f'{source}_key', existing_type=sa.String(length=KEY_LENGTH), nullable=False)
-            batch_op.create_unique_constraint(batch_op.f(f'uq_{table}_{source}_key'), [f'{source}_key'])
+        if not sqlite:
+            op.alter_column(table, key, existing_type=sa.String(length=KEY_LENGTH), nullable=False)
+        op.create_index(op.f(f'ix_{table}_{key}'), table, [key], unique=True)
 
 
 def downgrade() -> None:
     for table, source in reversed(COLUMNS):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(batch_op.f(f'uq_{table}_{source}_key'), type_='unique')
-            batch_op.drop_column(f'{source}_key')
+        op.drop_index(op.f(f'ix_{table}_{source}_key'), table_name=table)
+        op.drop_column(table, f'{source}_key')

@@ -46,3 +46,15 @@ def test_imported_serials_are_stored_normalized_and_the_contract_is_found_ignori
     result = _import(cli, tmp_path, "n-edge-2", " ＲＢＴ－３ ,Crawler,Pier 4,2025-06-01T08:00:00Z,")
     assert result.exit_code == 0, result.output
     assert session.scalars(select(Unit.serial).where(Unit.contract_id == contract.id)).all() == ["RBT-3"]
+
+
+def test_usernames_are_unique_ignoring_case_and_width(cli, session):  # type: ignore[no-untyped-def]
+    args = ("users", "create", "--role", "engineer", "--password-stdin", "--username")
+    assert cli(*args, "JRoe", input="long enough pw\n").exit_code == 0
+    before = row_counts(session)
+    for variant in ("jroe", "ＪＲＯＥ", " jroe "):
+        result = cli(*args, variant, input="long enough pw\n")
+        assert result.exit_code != 0 and "already exists" in result.output, result.output
+    result = cli(*args, "j\u200broe", input="long enough pw\n")
+    assert result.exit_code != 0 and "U+200B" in result.output, result.output
+    assert row_counts(session) == before
