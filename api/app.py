@@ -59,5 +59,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     web.install(app, settings)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes,
-                       upload_paths=(f"{API_PREFIX}/reports/verify", "/reports/verify"), json_prefix=API_PREFIX)
+                       upload_paths=(f"{API_PREFIX}/reports/verify", "/reports/verify"), json_prefix=API_PREFIX,
+                       raw_json_paths=(f"{API_PREFIX}/status-events",))
     return app

@@ -1,7 +1,8 @@
 """ASGI middleware: a request id on every request (log lines, audit entries, error bodies and
 the ``X-Request-ID`` header), a cap on request body size, JSON bodies on the API (415 otherwise),
 no NUL characters in the URL (PostgreSQL cannot compare or store them: a ``%00`` in an id would
-fail in the driver), and security headers."""
+fail in the driver), no JSON body nested deeper than :data:`fleet.jsondepth.MAX_JSON_DEPTH` levels
+(checked on the bytes before any parser recurses into it), and security headers."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fleet.audit import request_id_var
+from fleet.jsondepth import MAX_JSON_DEPTH, nests_deeper_than
 
 log = logging.getLogger("slatrack.access")
 error_log = logging.getLogger("slatrack.api")
@@ -43,14 +45,53 @@ def _error(status: int, code: str, message: str, rid: str,
     return start, {"type": "http.response.body", "body": body}
 
 
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # the client went away; the app sees an empty body and answers no one
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the app the body already read, then waits on the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int | None = None,
-                 upload_paths: tuple[str, ...] = (), json_prefix: str | None = None):
+                 upload_paths: tuple[str, ...] = (), json_prefix: str | None = None,
+                 raw_json_paths: tuple[str, ...] = ()):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes or max_body_bytes
         self.upload_paths = upload_paths
         self.json_prefix = json_prefix
+        self.raw_json_paths = raw_json_paths
+
+    def checks_depth(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        """Whether the body is JSON that FastAPI will parse (``raw_json_paths`` parse their own
+        bodies with a depth-limited parser and check depth on their error path: the hot status
+        batch is not read twice)."""
+        path = scope.get("path", "")
+        if path in self.upload_paths or path in self.raw_json_paths or scope.get("method") not in (
+                "POST", "PUT", "PATCH"):
+            return False
+        media = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
 
     def wrong_media_type(self, scope: Scope, headers: dict[bytes, bytes]) -> str | None:
         """The content type of an API request body that is not JSON (uploads excepted), else None.
@@ -121,7 +162,17 @@ class RequestContext:
                 await send(message)
 
             try:
-                await self.app(scope, limited_receive, send_with_headers)
+                app_receive: Receive = limited_receive
+                if self.checks_depth(scope, headers):
+                    body = await _read_body(limited_receive)
+                    if nests_deeper_than(body):
+                        status_holder["status"] = 422
+                        for m in _error(422, "json_too_deep", f"the JSON body nests deeper than {MAX_JSON_DEPTH} "
+                                        "levels; nothing was changed", rid):
+                            await send(m)
+                        return
+                    app_receive = _replay(body, receive)
+                await self.app(scope, app_receive, send_with_headers)
             except BodyTooLarge:
                 if "status" not in status_holder:
                     for m in _error(413, "payload_too_large", f"request body over {limit} bytes", rid):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from fleet import audit
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid, NotFound
+from fleet.identifiers import identifier_key, normalize_identifier, text_problem
 from fleet.models import Agency, ApiKey, User
 from fleet.pagination import Page, paginate
 from fleet.principal import ROLES, Principal, Role
@@ -45,7 +46,7 @@ def _resolve_agency(session: Session, role: str, agency_code: str | None) -> str
         raise Invalid(f"the {role} role is not tied to an agency; drop --agency", code="invalid_agency")
     if agency_code is None:
         return None
-    agency_id = session.scalar(select(Agency.id).where(Agency.code == agency_code))
+    agency_id = session.scalar(select(Agency.id).where(Agency.code_key == identifier_key(agency_code)))
     if agency_id is None:
         raise NotFound(f"agency {agency_code} not found")
     return agency_id
@@ -56,6 +57,9 @@ def create_key(session: Session, principal: Principal, *, role: str, name: str,
     """Create a key; returns the row and the token (the only time the token exists in clear)."""
     principal.require("identity.manage")
     agency_id = _resolve_agency(session, role, agency_code)
+    if not 1 <= len(name.strip()) <= KEY_NAME_MAX or text_problem(name):
+        raise Invalid(f"name: give 1 to {KEY_NAME_MAX} characters of text, without control characters",
+                      code="invalid_name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(name=name, role=role, agency_id=agency_id, prefix=token[:12], token_hash=_token_hash(token))
     session.add(key)
@@ -163,7 +167,8 @@ def create_user(session: Session, principal: Principal, *, role: str, username: 
     agency_id = _resolve_agency(session, role, agency_code)
     if len(password) < 8:
         raise Invalid("the password must have at least 8 characters", code="weak_password")
-    if session.scalar(select(User.id).where(User.username == username)):
+    username = _username(username)
+    if session.scalar(select(User.id).where(User.username_key == identifier_key(username))):
         raise Conflict(f"a user named {username!r} already exists", code="duplicate_user")
     user = User(username=username, password_hash=_hasher.hash(password), role=role, agency_id=agency_id)
     session.add(user)
@@ -171,6 +176,21 @@ def create_user(session: Session, principal: Principal, *, role: str, username: 
     audit.record(session, principal, action="user.create", entity_type="user", entity_id=user.id,
                  agency_id=agency_id, after=audit.snapshot(user), rows=[user])
     return user
+
+
+def _username(text: str) -> str:
+    """A username as stored (see :mod:`fleet.identifiers`); unique ignoring case and width."""
+    try:
+        username = normalize_identifier(text)
+    except ValueError as exc:
+        raise Invalid(f"username: {exc}", code="invalid_username") from None
+    if not 1 <= len(username) <= USERNAME_MAX:
+        raise Invalid(f"username: give 1 to {USERNAME_MAX} characters", code="invalid_username")
+    return username
+
+
+USERNAME_MAX = 80  # the columns' lengths
+KEY_NAME_MAX = 120
 
 
 def principal_for_login(session: Session, username: str, password: str) -> Principal | None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fleet import audit
 from fleet.errors import Conflict, Invalid, NotFound
+from fleet.identifiers import identifier_key
 from fleet.models import Agency, Calendar, Contract, SlaPolicy, SlaTarget, Unit
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
@@ -39,7 +40,7 @@ POLICY_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # --- agencies ---------------------------------------------------------------------------------
 def create_agency(session: Session, principal: Principal, data: AgencyIn) -> Agency:
     principal.require("registry.write")
-    if session.scalar(select(Agency.id).where(Agency.code == data.code)):
+    if session.scalar(select(Agency.id).where(Agency.code_key == identifier_key(data.code))):
         raise Conflict(f"an agency with code {data.code!r} already exists", code="duplicate_agency")
     agency = Agency(code=data.code, name=data.name, timezone=data.timezone)
     session.add(agency)
@@ -132,7 +133,7 @@ def create_contract(session: Session, principal: Principal, data: ContractIn) ->
     principal.require("registry.write")
     get_scoped(session, Agency, data.agency_id, principal, what="agency")
     get_scoped(session, Calendar, data.calendar_id, principal, what="calendar")
-    if session.scalar(select(Contract.id).where(Contract.number == data.number)):
+    if session.scalar(select(Contract.id).where(Contract.number_key == identifier_key(data.number))):
         raise Conflict(f"a contract numbered {data.number!r} already exists", code="duplicate_contract")
     credits = data.service_credits
     contract = Contract(
@@ -224,7 +225,7 @@ def get_contract(session: Session, principal: Principal, contract_id: str) -> Co
 def get_contract_by_number(session: Session, principal: Principal, number: str) -> Contract:
     principal.require("read")
     found: Contract | None = session.scalars(
-        scoped(select(Contract).where(Contract.number == number), Contract, principal)).first()
+        scoped(select(Contract).where(Contract.number_key == identifier_key(number)), Contract, principal)).first()
     if found is None:
         raise NotFound(f"contract {number} not found")
     return found
@@ -238,7 +239,7 @@ def create_unit(session: Session, principal: Principal, data: UnitIn) -> Unit:
 
 
 def _add_unit(session: Session, principal: Principal, contract: Contract, data: UnitIn) -> Unit:
-    if session.scalar(select(Unit.id).where(Unit.serial == data.serial)):
+    if session.scalar(select(Unit.id).where(Unit.serial_key == identifier_key(data.serial))):
         raise Conflict(f"a unit with serial {data.serial!r} already exists", code="duplicate_serial")
     unit = Unit(agency_id=contract.agency_id, contract_id=contract.id, serial=data.serial, model=data.model,
                 site=data.site, in_service_at=data.in_service_at, notes=data.notes)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from fleet import registry
 from fleet.errors import Invalid
+from fleet.identifiers import identifier_key
 from fleet.models import Unit
 from fleet.principal import Principal
 from fleet.schemas.registry import UnitIn
@@ -75,17 +76,20 @@ def _parse_rows(reader: csv.DictReader[str], contract_id: str) -> tuple[list[tup
 
 
 def _duplicate_errors(session: Session, rows: list[tuple[int, UnitIn]]) -> list[dict[str, Any]]:
+    """Serials that repeat an earlier row or a stored unit, ignoring case and width (their keys)."""
     errors: list[dict[str, Any]] = []
-    first_row: dict[str, int] = {}
+    first_row: dict[str, tuple[int, str]] = {}
     for index, data in rows:
-        if data.serial in first_row:
+        key = identifier_key(data.serial)
+        if key in first_row:
             errors.append({"row": index, "column": "serial",
-                           "message": f"serial {data.serial!r} repeats row {first_row[data.serial]}"})
-        first_row.setdefault(data.serial, index)
-    serials = list(first_row)
-    existing: set[str] = set()
-    for i in range(0, len(serials), 500):
-        existing.update(session.scalars(select(Unit.serial).where(Unit.serial.in_(serials[i:i + 500]))).all())
-    errors += [{"row": first_row[s], "column": "serial", "message": f"a unit with serial {s!r} already exists"}
-               for s in serials if s in existing]
+                           "message": f"serial {data.serial!r} repeats row {first_row[key][0]}"})
+        first_row.setdefault(key, (index, data.serial))
+    keys = list(first_row)
+    existing: dict[str, str] = {}
+    for i in range(0, len(keys), 500):
+        existing.update(session.execute(select(Unit.serial_key, Unit.serial)
+                                        .where(Unit.serial_key.in_(keys[i:i + 500]))).tuples().all())
+    errors += [{"row": first_row[k][0], "column": "serial",
+                "message": f"a unit with serial {existing[k]!r} already exists"} for k in keys if k in existing]
     return sorted(errors, key=lambda e: (e["row"], e["column"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -32,6 +33,7 @@ OptStr = Annotated[str | None, Form()]
 ACTIONS = {"acknowledged": "Acknowledge", "on_site": "On site", "restored": "Restored", "resolved": "Resolved",
            "paused": "Pause", "resumed": "Resume", "closed": "Close", "reopened": "Reopen"}
 LOGIN_FAILED = "Wrong username or password."
+_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 # --- sign in / out ------------------------------------------------------------------------------
@@ -196,7 +198,7 @@ def _work_log(request: Request, ticket_id: str, session: Session, principal: Pri
         ended = parse_local(f.get("ended_at"), tz, "Ended")
         part_rows = []
         for number, qty in parts:
-            if not number or not qty.isdigit():
+            if not number or not _WHOLE.fullmatch(qty):  # not str.isdigit(): it takes "²", which int() refuses
                 raise Invalid(f"Parts: give a part number and a whole quantity for each part "
                               f"(got {number or 'no part number'!r}, quantity {qty or 'none'!r})")
             part_rows.append({"part_number": number, "quantity": int(qty)})

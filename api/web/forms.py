@@ -4,8 +4,9 @@ through the same idempotency records as the API's ``Idempotency-Key``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,11 @@ from fleet import idempotency
 from fleet.canonical import canonical_json, sha256_hex
 from fleet.errors import Invalid
 from fleet.principal import Principal
+from fleet.schemas.types import MAX_YEAR, MIN_YEAR, check_instant
 
 FORM_KEY_FIELD = "form_key"
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+_FORM_KEY = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def local_input(value: datetime, tz: str) -> str:
@@ -37,9 +40,12 @@ def parse_local(text: str | None, tz: str, label: str, *, default: datetime | No
         naive = datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(f"{label}: {text!r} is not a date and time like 2026-03-02T14:30") from None
-    if naive.tzinfo is not None:
-        return naive.astimezone(UTC)
-    return naive.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
+    if not MIN_YEAR <= naive.year <= MAX_YEAR:  # before the zone is applied: year 1 or 9999 could overflow
+        raise Invalid(f"{label}: {text!r} is out of range; give a time in the years {MIN_YEAR} to {MAX_YEAR}")
+    try:  # the API's rule (fleet.schemas.types.check_instant), so a form accepts what the API accepts
+        return check_instant(naive if naive.tzinfo is not None else naive.replace(tzinfo=ZoneInfo(tz)))
+    except ValueError as exc:
+        raise Invalid(f"{label}: {exc}") from None
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -59,6 +65,8 @@ def once(session: Session, principal: Principal, key: str | None, scope: str, fi
     A resubmit with the same key and fields answers the first result, replayed: ``(url, True)``."""
     if not key:
         return produce(), False
+    if not _FORM_KEY.fullmatch(key):  # ours are token_urlsafe(18); anything else was not sent by our page
+        raise Invalid("this form is out of date or was altered; reload the page and send it again")
     request_hash = sha256_hex(canonical_json({"scope": scope, "body": fields}))
     claimed = idempotency.claim(session, principal_id=principal.id, key=f"web:{key}", scope=scope,
                                 request_hash=request_hash)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -24,6 +25,7 @@ from fleet import sla_service, uptime, worklist
 from fleet.errors import Conflict, Invalid, NotFound
 from fleet.models import Calendar, Contract, Report, Unit
 from fleet.principal import Principal
+from fleet.schemas.types import check_day
 from fleet.tenancy import get_scoped, scope_filter, scoped
 from reports import gather
 from reports.charts import Row, compliance_chart
@@ -45,10 +47,12 @@ def _contracts(session: Session, principal: Principal) -> list[tuple[Contract, s
 
 def _month(text: str | None, tz: str) -> date:
     if text:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+            raise Invalid(f"month {text!r} is not like 2026-03")
         try:
-            return date.fromisoformat(text + "-01")
-        except ValueError:
-            raise Invalid(f"month {text!r} is not like 2026-03") from None
+            return check_day(date.fromisoformat(text + "-01"))
+        except ValueError as exc:
+            raise Invalid(f"month {text!r}: {exc}") from None
     return month_start(local_today(tz))
 
 

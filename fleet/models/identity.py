@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fleet.db import Base, UTCDateTime
-from fleet.models._common import CreatedMixin, IdMixin
+from fleet.models._common import CreatedMixin, IdMixin, key_column
 
 
 class ApiKey(IdMixin, CreatedMixin, Base):
@@ -29,6 +29,7 @@ class User(IdMixin, CreatedMixin, Base):
     __tablename__ = "users"
 
     username: Mapped[str] = mapped_column(String(80), unique=True)
+    username_key: Mapped[str] = key_column("username")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True)

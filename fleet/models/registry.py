@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fleet.db import Base, UTCDateTime
-from fleet.models._common import CreatedMixin, IdMixin
+from fleet.models._common import CreatedMixin, IdMixin, key_column
 
 
 class Agency(IdMixin, CreatedMixin, Base):
@@ -17,6 +17,7 @@ class Agency(IdMixin, CreatedMixin, Base):
     __tablename__ = "agencies"
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
+    code_key: Mapped[str] = key_column("code")
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
 
@@ -43,6 +44,7 @@ class Contract(IdMixin, CreatedMixin, Base):
 
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
+    number_key: Mapped[str] = key_column("number")
     title: Mapped[str] = mapped_column(String(300))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
@@ -98,6 +100,7 @@ class Unit(IdMixin, CreatedMixin, Base):
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"), index=True)
     serial: Mapped[str] = mapped_column(String(100), unique=True)
+    serial_key: Mapped[str] = key_column("serial")
     model: Mapped[str] = mapped_column(String(200))
     site: Mapped[str] = mapped_column(String(300))
     in_service_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -8,9 +8,24 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from fleet.schemas.types import ClockKind, Day, Instant, Metric, Money, Name, Percent, Priority, StrictInput, TimeZone
+from fleet.schemas.types import (
+    AgencyCode,
+    ClockKind,
+    ContractNumber,
+    Day,
+    Instant,
+    Metric,
+    Money,
+    Name,
+    Percent,
+    Priority,
+    Serial,
+    ShortName,
+    StrictInput,
+    TimeZone,
+)
 
-Code = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")]
+Code = AgencyCode
 HHMM = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
 Weekday = Annotated[StrictStr, Field(pattern=r"^(mon|tue|wed|thu|fri|sat|sun)$")]
 # A window is a pair of times. JSON has no tuples, so the pair itself is lax (a 2-item list is
@@ -20,7 +35,7 @@ Window = Annotated[tuple[HHMM, HHMM], Field(strict=False)]
 
 class AgencyIn(StrictInput):
     code: Code
-    name: Name
+    name: ShortName
     timezone: TimeZone
 
 
@@ -34,7 +49,7 @@ class AgencyOut(BaseModel):
 
 
 class CalendarIn(StrictInput):
-    name: Name
+    name: ShortName
     timezone: TimeZone
     weekly_hours: dict[Weekday, list[Window]]
     holiday_country: Annotated[StrictStr, Field(min_length=2, max_length=3)] | None = "US"
@@ -91,13 +106,13 @@ def _unique_targets(targets: list[SlaTargetIn]) -> list[SlaTargetIn]:
 
 class ContractIn(StrictInput):
     agency_id: StrictStr
-    number: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{1,63}$")]
+    number: ContractNumber
     title: Name
     start_date: Day
     end_date: Day
     calendar_id: StrictStr
     value: Money
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$", max_length=3)] = "USD"
     point_of_contact: Name
     aql_percent: Percent
     availability_target_percent: Percent
@@ -165,7 +180,7 @@ class ContractOut(BaseModel):
 
 class UnitIn(StrictInput):
     contract_id: StrictStr
-    serial: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    serial: Serial
     model: Annotated[StrictStr, Field(min_length=1, max_length=200)]
     site: Name
     in_service_at: Instant

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
-from fleet.schemas.types import Instant, Name, Priority, StrictInput
+from fleet.schemas.types import Instant, Name, PartNumber, Priority, StrictInput
 
 EventType = Literal["acknowledged", "on_site", "restored", "resolved", "closed", "paused", "resumed", "reopened",
                     "priority_changed"]
@@ -59,7 +59,7 @@ class CorrectionIn(StrictInput):
 
 
 class PartIn(StrictInput):
-    part_number: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    part_number: PartNumber
     quantity: Annotated[StrictInt, Field(ge=1, le=10_000)]
 
 

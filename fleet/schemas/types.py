@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, field_validator
 
+from fleet.identifiers import NUL_MESSAGE as NUL_MESSAGE
+from fleet.identifiers import normalize_identifier, text_problem
+
 Priority = Literal["P1", "P2", "P3", "P4"]
 Metric = Literal["response", "on_site", "restore", "resolve"]
 ClockKind = Literal["24x7", "calendar"]
@@ -25,12 +28,10 @@ class StrictInput(BaseModel):
     def _no_nul(cls, value: Any) -> Any:
         if has_nul(value):
             raise ValueError(NUL_MESSAGE)
+        problem = text_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
-
-
-NUL_MESSAGE = "text may not contain NUL characters (\\u0000)"
-"""Why: PostgreSQL cannot store NUL in text, and no field of this API has a use for it; refused
-at the edge, the same on SQLite and PostgreSQL, naming the field, instead of failing on write."""
 
 
 def has_nul(value: Any) -> bool:
@@ -42,6 +43,50 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(has_nul(k) or has_nul(v) for k, v in value.items())
     return False
+
+
+def _identifier(value: Any) -> Any:
+    return normalize_identifier(value) if isinstance(value, str) else value
+
+
+Normalized = BeforeValidator(_identifier)
+"""Marks a human identifier (serial, contract number, agency code, part number, username): it is
+normalized before its length and pattern are checked. Each identifier's ``max_length`` is its column's."""
+AgencyCode = Annotated[StrictStr, Normalized, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$", max_length=32)]
+ContractNumber = Annotated[StrictStr, Normalized,
+                           Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]{1,63}$", max_length=64)]
+Serial = Annotated[StrictStr, Normalized, Field(min_length=1, max_length=100)]
+PartNumber = Annotated[StrictStr, Normalized, Field(min_length=1, max_length=100)]
+Username = Annotated[StrictStr, Normalized, Field(min_length=1, max_length=80)]
+
+
+# --- instants and days --------------------------------------------------------------------------
+MIN_YEAR, MAX_YEAR = 1900, 2199
+MIN_INSTANT = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+END_INSTANT = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)
+RANGE_MESSAGE = (f"must be from {MIN_YEAR}-01-01T00:00:00Z up to (not including) {MAX_YEAR + 1}-01-01T00:00:00Z")
+"""Why a range: Python's datetime stops at years 1 and 9999, so an offset instant at either end
+cannot even be converted to UTC, and figures add days and months to instants. The domain
+(equipment in service, tickets, contracts) lives well inside 1900..2199; both databases and every
+calculation are comfortable there, with centuries to spare on each side."""
+
+
+def check_instant(value: datetime) -> datetime:
+    """An aware instant in UTC, inside the supported range, or ValueError."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value.isoformat()!r} has no UTC offset; add Z or +hh:mm")
+    if not MIN_YEAR - 1 <= value.year <= MAX_YEAR + 1:  # checked before conversion: it could overflow
+        raise ValueError(f"{value.isoformat()!r} is out of range: instants {RANGE_MESSAGE}")
+    utc = value.astimezone(UTC)
+    if not MIN_INSTANT <= utc < END_INSTANT:
+        raise ValueError(f"{value.isoformat()!r} is out of range: instants {RANGE_MESSAGE}")
+    return utc
+
+
+def check_day(value: date) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"{value.isoformat()} is out of range: dates must be in the years {MIN_YEAR}..{MAX_YEAR}")
+    return value
 
 
 def _instant(value: Any) -> Any:
@@ -56,18 +101,19 @@ def _instant(value: Any) -> Any:
             raise ValueError(f"{value!r} is not an ISO 8601 instant, e.g. 2026-03-02T08:15:00Z") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError(f"{str(value)!r} has no UTC offset; add Z or +hh:mm")
-    return parsed.astimezone(UTC)  # answers use UTC, whatever offset the client sent
+    return check_instant(parsed)  # answers use UTC, whatever offset the client sent
 
 
 def _day(value: Any) -> Any:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value
+        return check_day(value)
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError("must be a date YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not a valid date") from None
+    return check_day(day)
 
 
 def _decimal(value: Any) -> Any:
@@ -92,7 +138,9 @@ def _timezone(value: str) -> str:
 
 Instant = Annotated[datetime, BeforeValidator(_instant)]
 Day = Annotated[date, BeforeValidator(_day)]
-TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
+TimeZone = Annotated[StrictStr, Field(max_length=64), AfterValidator(_timezone)]
 Percent = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=100, decimal_places=3)]
 Money = Annotated[Decimal, BeforeValidator(_decimal), Field(ge=0, le=Decimal("99999999999999.99"), decimal_places=2)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=300)]
+"""Free text in a ``String(300)`` column; :data:`ShortName` for ``String(200)`` ones."""
+ShortName = Annotated[StrictStr, Field(min_length=1, max_length=200)]

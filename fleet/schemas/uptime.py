@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter, Valid
 from typing_extensions import TypedDict
 
 from fleet.errors import Invalid
+from fleet.jsondepth import MAX_JSON_DEPTH, nests_deeper_than
 from fleet.schemas.types import Instant, StrictInput
 
 MAX_BATCH = 10_000
@@ -79,9 +80,11 @@ def parse_status_batch(body: bytes) -> list[StatusEventIn]:
 
 def _explain(body: bytes, exc: ValidationError) -> BatchErrors:
     """Turn pydantic's errors into ``{index, event_id, reason}`` entries (slow path: errors only)."""
+    if nests_deeper_than(body):  # json.loads would recurse into it (RecursionError)
+        return BatchErrors([_problem(None, None, f"the body nests deeper than {MAX_JSON_DEPTH} levels")], None, {})
     try:
         raw: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return BatchErrors([_problem(None, None, "the body is not valid JSON")], None, {})
     events = raw.get("events") if isinstance(raw, dict) else None
     if not isinstance(events, list):
