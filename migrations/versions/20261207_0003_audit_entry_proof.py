@@ -7,7 +7,7 @@ Existing entries get NULL: they hash as before, and their rows are checked again
 ``after`` snapshots instead.
 
 Revision ID: 20261207_0003
-Revises: 20261202_0004
+Revises: 20261207_0002
 Create Date: 2026-12-07 10:00:00
 """
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '20261207_0003'
-down_revision: str | None = '20261202_0004'
+down_revision: str | None = '20261207_0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
