@@ -38,6 +38,7 @@ CHART_BASE = "slatrack:chart/"
 DATA_FILE = "report-data.json"
 PRINT_LIMITS: dict[str, int] = {
     "breaches": 100,
+    "late_records": 100,
     "units": 40,
     "tickets": 150,
     "work_logs": 150,
