@@ -11,6 +11,7 @@ import pytest
 from fleet import demo
 from fleet.principal import SYSTEM
 from reports.gather import gather_contract_review
+from reports.render import render_report
 from slas import lateness
 from tests.builders import (
     agency_body,
@@ -206,6 +207,9 @@ def test_the_contract_review_lists_late_records_and_its_figures_equal_those_with
 
     assert figures(late) == figures(plain)
     assert late.credits.total > 0 and len(late.breaches) > 0  # figures that could have moved
+    html = render_report(late).html
+    assert "6. Records entered late" in html and late.late_records.facts[0].ticket_number in html
+    assert "Ticket phoned in, entered after the storm" in html and "What is counted" in html
 
 
 def test_the_pure_rule_counts_a_gap_of_exactly_the_window_as_on_time() -> None:
