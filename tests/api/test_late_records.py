@@ -189,6 +189,11 @@ def test_the_contract_review_lists_late_records_and_its_figures_equal_those_with
                          service_credits=CREDITS)
     twin = make_unit(session, contract=wide, in_service_at=world["unit"].in_service_at)
     _same_history(client, mgr, twin.id, reported)
+    for unit_id in (world["unit"].id, twin.id):  # telemetry buffered for weeks: accepted, counted as late
+        r = client.post("/api/v1/status-events", headers=world["telemetry"], json={"events": [
+            status_event(unit_id, z(reported + timedelta(days=2)), "down"),
+            status_event(unit_id, z(reported + timedelta(days=2, hours=3)), "up")]})
+        assert r.json()["accepted"] == 2, r.text
     month = date(reported.year, reported.month, 1)
     to = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     late = gather_contract_review(session, SYSTEM, contract_id=world["contract"].id, start_date=month, end_date=to,
@@ -199,6 +204,8 @@ def test_the_contract_review_lists_late_records_and_its_figures_equal_those_with
     assert all(f.reason == reason["late_reason"] and f.actor == "key:test key" for f in late.late_records.facts)
     assert late.late_records.window_hours == 72 and late.late_records.ticket_facts == 4
     assert plain.late_records.facts == []
+    assert [(u.unit_serial, u.count) for u in late.late_records.status_events] == [(world["unit"].serial, 2)]
+    assert plain.late_records.status_events == []
 
     def figures(d: Any) -> Any:
         return ([(r.priority, r.metric, r.met, r.breached, r.percent_met) for r in d.compliance],
