@@ -11,8 +11,9 @@ import os
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,8 +65,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
+_SIMULATED: ContextVar[Callable[[], datetime] | None] = ContextVar("slatrack_simulated_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The time every write is stamped with: the wall clock, unless :func:`simulated_clock` is on."""
+    clock = _SIMULATED.get()
+    return datetime.now(UTC) if clock is None else clock()
+
+
+@contextmanager
+def simulated_clock(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Stamp this thread's writes with ``clock()`` instead of the wall clock.
+
+    Only for loading a simulated history (the demo's year of service): each fact is then
+    recorded when it would have been, so "recorded late" (fleet/lateness.py) and ``as_of``
+    reports mean in the demo what they mean in production. Never on a request path."""
+    token = _SIMULATED.set(clock)
+    try:
+        yield
+    finally:
+        _SIMULATED.reset(token)
 
 
 def new_id() -> str:

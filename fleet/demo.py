@@ -6,6 +6,13 @@ Failure and response patterns are plausible rather than uniform: most tickets ar
 breach (slow acknowledgement, parts on back-order), some are paused for site access, some are
 fixed remotely (no visit), a few events are corrected by a manager, many resolved tickets are
 rated by the agency. Idempotent: if the demo agencies exist, nothing is loaded.
+
+Each write is stamped with the moment it would have been recorded (:func:`fleet.db.simulated_clock`):
+a ticket minutes after it was reported, an event minutes after it happened, telemetry within a
+day. So the demo's record is mostly on time, as a real one would be, and a few tickets (about one
+in seventy) were phoned in and entered by the contract manager days later, with the reason: they
+are the "recorded late" facts the pages and the contract review show. The recording delays come
+from a second random stream, so the world itself is the one the seed always gave.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fleet import demo_telemetry, identity, registry, tickets
+from fleet.db import simulated_clock
 from fleet.errors import DomainError
 from fleet.models import Agency, Contract, TicketEvent, Unit, User
 from fleet.principal import Principal
@@ -116,6 +124,43 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
     rnd = random.Random(seed)
     report = progress or (lambda _stage, _done, _total: None)
     start = (now - timedelta(days=365)).replace(hour=0, minute=0, second=0, microsecond=0)
+    clock = Recording(now, random.Random(seed + 1))
+    clock.at(start - timedelta(days=45))  # the registry was set up before the year began
+    with simulated_clock(clock):
+        return _load(session, principal, rnd, clock, report, start=start, now=now, scale=scale)
+
+
+class Recording:
+    """When the demo's writes are recorded: a settable instant, never later than the real ``now``."""
+
+    def __init__(self, now: datetime, lag: random.Random):
+        self.now = now
+        self.lag = lag  # recording delays: a stream of their own, so the world is the seed's
+        self.instant = now
+
+    def at(self, when: datetime) -> datetime:
+        self.instant = min(when, self.now)
+        return self.instant
+
+    def soon_after(self, when: datetime, low: float = 1, high: float = 30) -> datetime:
+        """Record ``low``–``high`` minutes after ``when`` (and never before the previous write)."""
+        return self.at(max(self.instant, when + timedelta(minutes=self.lag.uniform(low, high))))
+
+    def __call__(self) -> datetime:
+        return self.instant
+
+
+MANAGER = Principal(id="demo-manager", name="manager", role="manager", kind="user")
+LATE_REASONS = [
+    "Ticket phoned in to the duty desk during the storm; entered when the office systems came back",
+    "Reported by radio from the ship; the paper log was entered on return to the office",
+    "Site had no network coverage; the field notes were entered after the crew returned",
+    "Agency emailed the report to a shared inbox that was not monitored over the holiday; entered on discovery",
+]
+
+
+def _load(session: Session, principal: Principal, rnd: random.Random, clock: Recording, report: Progress, *,
+          start: datetime, now: datetime, scale: float) -> dict[str, int]:
     agencies = {code: registry.create_agency(session, principal, AgencyIn(code=code, name=name, timezone=tz))
                 for code, name, tz in AGENCIES}
     calendars = {key: registry.create_calendar(session, principal, CalendarIn.model_validate(
@@ -137,15 +182,15 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
     plan = _ticket_plan(rnd, units, start, now)
     outages: list[demo_telemetry.Outage] = []
     for done, (contract, unit, reported) in enumerate(plan, start=1):
-        outage = _ticket(session, principal, rnd, contract, unit, reported, now)
+        outage = _ticket(session, principal, rnd, clock, contract, unit, reported, now)
         if outage is not None:
             outages.append(outage)
         made["tickets"] += 1
         if done % 50 == 0 or done == len(plan):
             report("tickets", done, len(plan))
-    made["tickets"] += _in_flight(session, principal, rnd, units, now)
+    made["tickets"] += _in_flight(session, principal, rnd, clock, units, now)
     made["status_events"] = demo_telemetry.load(
-        session, principal, rnd, units, outages, start=start, now=now,
+        session, principal, rnd, units, outages, start=start, now=now, clock=clock.at,
         progress=lambda done, total: report("telemetry", done, total))
     return made
 
@@ -197,15 +242,26 @@ def _ticket_plan(rnd: random.Random, units: list[tuple[Contract, Unit]], start: 
     return plan
 
 
-def _ticket(session: Session, principal: Principal, rnd: random.Random, contract: Contract, unit: Unit,
-            reported: datetime, now: datetime) -> demo_telemetry.Outage | None:
-    """One ticket with a plausible history; returns the outage it caused when it took the unit down."""
+def _ticket(session: Session, principal: Principal, rnd: random.Random, clock: Recording, contract: Contract,
+            unit: Unit, reported: datetime, now: datetime) -> demo_telemetry.Outage | None:
+    """One ticket with a plausible history; returns the outage it caused when it took the unit down.
+
+    About one in seventy is entered late, 4 to 10 days after it was reported, by the contract
+    manager with the reason (with the events that had happened by then)."""
     priority = rnd.choices(["P1", "P2", "P3", "P4"], weights=[12, 38, 35, 15])[0]
     unit_down = priority == "P1" or (priority == "P2" and rnd.random() < 0.3)
-    ticket = tickets.create_ticket(session, principal, TicketIn.model_validate({
+    late_reason = clock.lag.choice(LATE_REASONS) if clock.lag.random() < 1 / 70 else None
+    if late_reason is not None:
+        entered = clock.at(reported + timedelta(days=clock.lag.uniform(4, 10)))
+        if entered - reported <= timedelta(hours=contract.reporting_window_hours):
+            late_reason = None  # reported too recently to be entered that late
+    else:
+        clock.at(reported + timedelta(minutes=clock.lag.uniform(2, 40)))
+    ticket = tickets.create_ticket(session, MANAGER if late_reason else principal, TicketIn.model_validate({
         "unit_id": unit.id, "priority": priority, "summary": rnd.choice(ISSUES[priority]), "reported_at": reported,
-        "unit_down": unit_down,
+        "unit_down": unit_down, "late_reason": late_reason,
         "reporter": rnd.choice(["Operations desk", "Site supervisor", "Agency COR", "Telemetry alert"])}))
+    entered_at = clock()
     slow = rnd.random() < 0.07
     t = reported + timedelta(minutes=rnd.lognormvariate(3.0 if not slow else 5.2, 0.6))
     events: list[tuple[str, datetime, str | None]] = [("acknowledged", t, None)]
@@ -226,19 +282,26 @@ def _ticket(session: Session, principal: Principal, rnd: random.Random, contract
     events.append(("closed", t, None))
     recorded = [e for e in events if e[1] < now - timedelta(minutes=10)]
     for kind, when, reason in recorded:
-        _event(session, principal, ticket.id, kind, when, reason)
+        if late_reason is not None and when < entered_at:  # entered with the ticket, by the manager
+            _event(session, MANAGER, ticket.id, kind, when, reason, late_reason=late_reason)
+        else:
+            clock.soon_after(when)
+            _event(session, principal, ticket.id, kind, when, reason)
         if kind == "on_site" and rnd.random() < 0.9:
+            clock.at(max(clock(), when + timedelta(minutes=250)))  # the visit's work log, after the visit
             _work(session, principal, rnd, ticket.id, when, now)
     if recorded and rnd.random() < 0.01:
         first = session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                 .order_by(TicketEvent.recorded_at)).first()
         if first is not None:
+            clock.soon_after(clock(), 60, 600)
             with contextlib.suppress(DomainError):  # a correction that breaks the timeline is refused: skip it
                 tickets.correct_event(session, principal, ticket.id, CorrectionIn(
                     event_id=first.id, occurred_at=first.occurred_at - timedelta(minutes=rnd.randint(3, 15)),
                     reason="Engineer's tablet clock was behind; time taken from the dispatch log"))
     if any(k == "resolved" for k, _, _ in recorded) and rnd.random() < 0.4:
         score = rnd.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 8, 4])[0]
+        clock.soon_after(clock(), 60, 2880)
         agency_principal = Principal(id=f"demo-{contract.agency_id}", name="agency COR", role="agency",
                                      agency_id=contract.agency_id, kind="user")
         tickets.rate(session, agency_principal, ticket.id, RatingIn(
@@ -262,8 +325,8 @@ IN_FLIGHT: list[tuple[str, int, list[tuple[str, int]]]] = [
 ]
 
 
-def _in_flight(session: Session, principal: Principal, rnd: random.Random, units: list[tuple[Contract, Unit]],
-               now: datetime) -> int:
+def _in_flight(session: Session, principal: Principal, rnd: random.Random, clock: Recording,
+               units: list[tuple[Contract, Unit]], now: datetime) -> int:
     """Open tickets at the moment the demo is loaded, so "My work" and the at-risk list have something
     on them: some fresh, one about to breach, one breached, one paused, one restored awaiting resolve."""
     made = 0
@@ -274,10 +337,12 @@ def _in_flight(session: Session, principal: Principal, rnd: random.Random, units
         reported = now - timedelta(minutes=ago)
         if reported < unit.in_service_at:
             continue
+        clock.at(reported + timedelta(minutes=min(5, ago / 2)))
         ticket = tickets.create_ticket(session, principal, TicketIn.model_validate({
             "unit_id": unit.id, "priority": priority, "summary": rnd.choice(ISSUES[priority]),
             "reported_at": reported, "unit_down": priority == "P1", "reporter": "Operations desk"}))
         for kind, after in steps:
+            clock.at(reported + timedelta(minutes=after + 2))
             _event(session, principal, ticket.id, kind, reported + timedelta(minutes=after),
                    rnd.choice(PAUSE_REASONS[1:2]) if kind == "paused" else None)
         made += 1
@@ -285,8 +350,9 @@ def _in_flight(session: Session, principal: Principal, rnd: random.Random, units
 
 
 def _event(session: Session, principal: Principal, ticket_id: str, kind: str, when: datetime,
-           reason: str | None) -> None:
-    tickets.add_event(session, principal, ticket_id, EventIn(type=kind, occurred_at=when, reason=reason))  # type: ignore[arg-type]
+           reason: str | None, *, late_reason: str | None = None) -> None:
+    tickets.add_event(session, principal, ticket_id, EventIn(type=kind, occurred_at=when, reason=reason,  # type: ignore[arg-type]
+                                                             late_reason=late_reason))
 
 
 def _work(session: Session, principal: Principal, rnd: random.Random, ticket_id: str, start: datetime,

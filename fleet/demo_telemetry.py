@@ -13,6 +13,7 @@ same seeded random generator as the rest of the demo world and are stored throug
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -45,24 +46,37 @@ class Outage:
 
 def load(session: Session, principal: Principal, rnd: random.Random, units: list[tuple[Contract, Unit]],
          outages: Iterable[Outage], *, start: datetime, now: datetime,
-         progress: Callable[[int, int], None] | None = None) -> int:
-    """Register the maintenance windows and ingest the telemetry; returns the number of events."""
-    windows = _maintenance_windows(session, principal, {c.id: c for c, _ in units}.values(), start, now)
+         progress: Callable[[int, int], None] | None = None,
+         clock: Callable[[datetime], object] | None = None) -> int:
+    """Register the maintenance windows and ingest the telemetry; returns the number of events.
+
+    ``clock`` (the demo's simulated recording clock) is set before each write: a window is
+    registered two weeks ahead, and each day's telemetry arrives in one batch just after the day."""
+    set_clock = clock or (lambda _when: None)
+    windows = _maintenance_windows(session, principal, {c.id: c for c, _ in units}.values(), start, now, set_clock)
     by_unit: dict[str, list[Outage]] = {}
     for o in outages:
         by_unit.setdefault(o.unit_id, []).append(o)
     events: list[StatusEventIn] = []
     for contract, unit in units:
         events.extend(_unit_events(rnd, unit, windows.get(contract.id, []), by_unit.get(unit.id, []), start, now))
-    for done in range(0, len(events), BATCH):
-        uptime.ingest(session, principal, events[done:done + BATCH])
+    events.sort(key=lambda e: e["occurred_at"])
+    done = 0
+    for _day, batch in itertools.groupby(events, key=lambda e: e["occurred_at"].date()):
+        day = list(batch)
+        for i in range(0, len(day), BATCH):
+            chunk = day[i:i + BATCH]
+            set_clock(chunk[-1]["occurred_at"] + timedelta(minutes=20))
+            uptime.ingest(session, principal, chunk)
+            done += len(chunk)
         if progress is not None:
-            progress(min(done + BATCH, len(events)), len(events))
+            progress(done, len(events))
     return len(events)
 
 
 def _maintenance_windows(session: Session, principal: Principal, contracts: Iterable[Contract], start: datetime,
-                         now: datetime) -> dict[str, list[tuple[datetime, datetime]]]:
+                         now: datetime, set_clock: Callable[[datetime], object]
+                         ) -> dict[str, list[tuple[datetime, datetime]]]:
     """A contract-wide window every quarter, early on a Sunday (UTC), registered in advance."""
     out: dict[str, list[tuple[datetime, datetime]]] = {}
     for i, contract in enumerate(contracts):
@@ -72,6 +86,7 @@ def _maintenance_windows(session: Session, principal: Principal, contracts: Iter
         begin = first.replace(hour=7, minute=0, second=0, microsecond=0)
         while begin + timedelta(hours=MAINTENANCE_HOURS) < now:
             end = begin + timedelta(hours=MAINTENANCE_HOURS)
+            set_clock(begin - timedelta(days=14))
             uptime.create_window(session, principal, MaintenanceWindowIn(
                 contract_id=contract.id, starts_at=begin, ends_at=end,
                 reason="Quarterly preventive maintenance: firmware, seals and sensor calibration"))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from fleet import audit, timeline
+from fleet import audit, lateness, timeline
 from fleet.db import new_id, utcnow
 from fleet.errors import Conflict, Invalid, NotFound
 from fleet.models import Contract, Rating, Ticket, TicketEvent, Unit, WorkLog, WorkLogPart
@@ -35,6 +35,7 @@ from fleet.principal import Principal
 from fleet.schemas.tickets import (
     CorrectionIn,
     EventIn,
+    EventOut,
     RatingIn,
     TicketDetailOut,
     TicketIn,
@@ -67,23 +68,27 @@ def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Tic
     else locks a contract row, so head → counter is the only lock order and cannot deadlock.
     """
     principal.require("tickets.create")
-    stmt: Any = select(_UNITS.c.agency_id, _UNITS.c.contract_id, _UNITS.c.in_service_at).where(
-        _UNITS.c.id == data.unit_id)
+    stmt: Any = (select(_UNITS.c.agency_id, _UNITS.c.contract_id, _UNITS.c.in_service_at,
+                        _CONTRACTS.c.reporting_window_hours)
+                 .join(_CONTRACTS, _CONTRACTS.c.id == _UNITS.c.contract_id).where(_UNITS.c.id == data.unit_id))
     unit = session.execute(scoped(stmt, Unit, principal)).first()
     if unit is None:
         raise NotFound(f"unit {data.unit_id} not found")
-    agency_id, contract_id, in_service_at = unit
+    agency_id, contract_id, in_service_at, window_hours = unit
     _not_in_future(data.reported_at, "reported_at")
     if data.reported_at < in_service_at:
         raise Invalid("reported_at is before the unit entered service", code="before_in_service")
+    recorded_at = utcnow()
+    lateness.check(principal, what="reported_at", occurred_at=data.reported_at, recorded_at=recorded_at,
+                   window_hours=window_hours, reason=data.late_reason)
     head = audit.lock_head(session)
     seq, contract_number = session.connection().execute(_NEXT_NUMBER, {"contract_id": contract_id}).one()
     ticket = Ticket(
         id=new_id(), agency_id=agency_id, contract_id=contract_id, unit_id=data.unit_id, seq=seq,
         number=f"{contract_number}-{seq:06d}", initial_priority=data.priority, priority=data.priority,
         status="open", summary=data.summary, description=data.description, unit_down=data.unit_down,
-        reporter=data.reporter or principal.name, reported_at=data.reported_at, recorded_at=utcnow(),
-        created_by=principal.actor, restored_at=None, resolved_at=None, closed_at=None,
+        reporter=data.reporter or principal.name, reported_at=data.reported_at, recorded_at=recorded_at,
+        created_by=principal.actor, restored_at=None, resolved_at=None, closed_at=None, late_reason=data.late_reason,
     )
     after = audit.snapshot(ticket)
     _insert_persistent(session, ticket)
@@ -288,17 +293,21 @@ def _last(facts: list[timeline.Fact], kind: str) -> datetime | None:
 
 def add_event(session: Session, principal: Principal, ticket_id: str, data: EventIn) -> TicketEvent:
     principal.require("tickets.events")
-    stmt: Any = (select(Ticket, Contract.pause_allowed).join(Contract, Contract.id == Ticket.contract_id)
-                         .where(Ticket.id == ticket_id))
+    stmt: Any = (select(Ticket, Contract.pause_allowed, Contract.reporting_window_hours)
+                 .join(Contract, Contract.id == Ticket.contract_id).where(Ticket.id == ticket_id))
     found = session.execute(scoped(stmt, Ticket, principal)).first()
     if found is None:
         raise NotFound(f"ticket {ticket_id} not found")
     ticket: Ticket = found[0]
     pause_allowed: bool = found[1]
     _not_in_future(data.occurred_at, "occurred_at")
+    recorded_at = utcnow()
+    lateness.check(principal, what="occurred_at", occurred_at=data.occurred_at, recorded_at=recorded_at,
+                   window_hours=found[2], reason=data.late_reason)
     event = TicketEvent(id=new_id(), agency_id=ticket.agency_id, ticket_id=ticket.id, type=data.type,
-                        occurred_at=data.occurred_at, recorded_at=utcnow(), actor=principal.actor,
-                        reason=data.reason, priority=data.priority, corrects_id=None, void=False)
+                        occurred_at=data.occurred_at, recorded_at=recorded_at, actor=principal.actor,
+                        reason=data.reason, priority=data.priority, corrects_id=None, void=False,
+                        late_reason=data.late_reason)
     facts = [*_event_facts(session, ticket.id), fact(event)]
     before = audit.snapshot(ticket)
     projection = _projection(ticket, facts, pause_allowed=bool(pause_allowed))
@@ -350,10 +359,14 @@ def correct_event(session: Session, principal: Principal, ticket_id: str, data: 
         raise NotFound(f"event {data.event_id} not found on ticket {ticket.number}")
     if target.type == "corrected":
         raise Invalid("correct the original event, not a correction", code="invalid_correction")
+    recorded_at = utcnow()
     if data.occurred_at is not None:
         _not_in_future(data.occurred_at, "occurred_at")
+        lateness.check(principal, what="the corrected occurred_at", occurred_at=data.occurred_at,
+                       recorded_at=recorded_at, window_hours=_window(session, ticket.contract_id),
+                       reason=data.reason)
     correction = TicketEvent(id=new_id(), agency_id=ticket.agency_id, ticket_id=ticket.id, type="corrected",
-                             occurred_at=data.occurred_at or target.occurred_at, recorded_at=utcnow(),
+                             occurred_at=data.occurred_at or target.occurred_at, recorded_at=recorded_at,
                              actor=principal.actor, reason=data.reason, corrects_id=target.id, void=data.void)
     before = audit.snapshot(ticket)
     _check_and_project(session, ticket, [fact(e) for e in events] + [fact(correction)])
@@ -432,7 +445,8 @@ def _work_logs(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[di
 
 
 _DETAIL_EVENTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _EVENTS.c.recorded_at, _EVENTS.c.actor,
-                         _EVENTS.c.reason, _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void)
+                         _EVENTS.c.reason, _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void,
+                         _EVENTS.c.late_reason)
                   .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
                   .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
 
@@ -443,7 +457,8 @@ def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDeta
     Three round trips (the ticket with its rating, its events, its work logs; their parts only
     when there are any), read as bare columns by statements built once, validated once."""
     principal.require("read")
-    stmt: Any = (select(Ticket, Rating.score, Rating.comment, Rating.recorded_at)
+    stmt: Any = (select(Ticket, Rating.score, Rating.comment, Rating.recorded_at, Contract.reporting_window_hours)
+                 .join(Contract, Contract.id == Ticket.contract_id)
                  .outerjoin(Rating, Rating.ticket_id == Ticket.id).where(Ticket.id == ticket_id))
     found = session.execute(scoped(stmt, Ticket, principal)).first()
     if found is None:
@@ -452,27 +467,55 @@ def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDeta
     connection = session.connection()
     events = [row._asdict() for row in connection.execute(_DETAIL_EVENTS, {"ticket_id": ticket.id})]
     superseded_by = {e["corrects_id"]: e["id"] for e in events if e["type"] == "corrected" and e["corrects_id"]}
+    window = found[4]
     for e in events:
         e["superseded_by"] = superseded_by.get(e["id"])
         e["superseded"] = e["superseded_by"] is not None
+        e.update(lateness.flags(e["occurred_at"], e["recorded_at"], window))
     logs = _work_logs(session, [ticket.id])[ticket.id]
     rating = None if found[1] is None else {"ticket_id": ticket.id, "score": found[1], "comment": found[2],
                                             "recorded_at": found[3]}
     return TicketDetailOut.model_validate({
-        **{k: getattr(ticket, k) for k in _TICKET_OUT_FIELDS},
+        **{k: getattr(ticket, k) for k in _TICKET_FIELDS},
+        **lateness.flags(ticket.reported_at, ticket.recorded_at, window),
         "events": events, "work_logs": logs, "rating": rating,
         "work_minutes": round(sum(w["minutes"] for w in logs), 2),
     })
 
 
-_TICKET_OUT_FIELDS = tuple(TicketOut.model_fields)
+_TICKET_FIELDS = tuple(k for k in TicketOut.model_fields if k in _TICKETS.c)
+
+
+def _window(session: Session, contract_id: str) -> int:
+    window: int = session.execute(select(_CONTRACTS.c.reporting_window_hours)
+                                  .where(_CONTRACTS.c.id == contract_id)).scalar_one()
+    return window
+
+
+def ticket_out(session: Session, ticket: Ticket) -> TicketOut:
+    """A ticket as answered, with its ``recorded_late`` flag (its contract's window read once)."""
+    return TicketOut.model_validate({**{k: getattr(ticket, k) for k in _TICKET_FIELDS},
+                                     **lateness.flags(ticket.reported_at, ticket.recorded_at,
+                                                      _window(session, ticket.contract_id))})
+
+
+def event_out(session: Session, event: TicketEvent) -> EventOut:
+    """A just-recorded event as answered, with its ``recorded_late`` flag."""
+    contract_id = session.execute(select(Ticket.contract_id).where(Ticket.id == event.ticket_id)).scalar_one()
+    return EventOut.model_validate({**{k: getattr(event, k) for k in _EVENT_FIELDS},
+                                    **lateness.flags(event.occurred_at, event.recorded_at,
+                                                     _window(session, contract_id))})
+
+
+_EVENT_FIELDS = tuple(k for k in EventOut.model_fields if k in _EVENTS.c)
 
 
 def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
                  filters: dict[str, Any]) -> Page[Any]:
     """A page of tickets as ``{column: value}`` dicts of the ``tickets`` columns."""
     principal.require("read")
-    stmt = scoped(select(*_TICKETS.c), Ticket, principal)
+    stmt = scoped(select(*_TICKETS.c, _CONTRACTS.c.reporting_window_hours)
+                  .join(_CONTRACTS, _CONTRACTS.c.id == _TICKETS.c.contract_id), Ticket, principal)
     for column in ("contract_id", "unit_id", "status", "priority"):
         if filters.get(column):
             stmt = stmt.where(getattr(Ticket, column) == filters[column])
@@ -480,4 +523,7 @@ def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: 
         stmt = stmt.where(Ticket.reported_at >= filters["reported_from"])
     if filters.get("reported_to"):
         stmt = stmt.where(Ticket.reported_at < filters["reported_to"])
-    return paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor, rows=True)
+    found = paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor, rows=True)
+    for row in found.items:
+        row.update(lateness.flags(row["reported_at"], row["recorded_at"], row.pop("reporting_window_hours")))
+    return found

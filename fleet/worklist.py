@@ -27,7 +27,7 @@ from fleet.sla_service import (
     period_bounds,
 )
 from fleet.tenancy import get_scoped, scope_filter
-from slas import clocks
+from slas import clocks, lateness
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
 OPEN = ("open", "acknowledged", "on_site", "restored", "paused")
@@ -53,6 +53,7 @@ class WorkItem:
     breached: bool
     at_risk: bool
     percent_used: float | None
+    late_by_minutes: float | None = None  # the ticket was recorded this long after it was reported (late)
 
     @property
     def urgency(self) -> str:
@@ -80,22 +81,23 @@ def open_work(session: Session, principal: Principal, *, now: datetime | None = 
     due time; tickets with no running clock (all met, or paused) after those."""
     principal.require("read")
     moments = instants(None, None, now=now)
-    stmt = (select(Ticket, Unit.serial, Unit.site, Contract.number)
+    stmt = (select(Ticket, Unit.serial, Unit.site, Contract.number, Contract.reporting_window_hours)
             .join(Unit, Unit.id == Ticket.unit_id).join(Contract, Contract.id == Ticket.contract_id)
             .where(Ticket.status.in_(OPEN)).order_by(Ticket.reported_at).limit(limit))
     clause = scope_filter(Ticket, principal)
     rows = session.execute(stmt if clause is None else stmt.where(clause)).all()
-    places = {ticket.id: (serial, site, number) for ticket, serial, site, number in rows}
+    places = {ticket.id: (serial, site, number, window) for ticket, serial, site, number, window in rows}
     items: list[WorkItem] = []
     for ticket, sla in evaluate_tickets(session, [r[0] for r in rows], moments):
-        serial, site, number = places[ticket.id]
+        serial, site, number, window = places[ticket.id]
         m = _pick(sla)
         items.append(WorkItem(
             ticket_id=ticket.id, number=ticket.number, priority=sla.priority, status=ticket.status,
             summary=ticket.summary, reported_at=ticket.reported_at, unit_id=ticket.unit_id, unit_serial=serial,
             site=site, contract_number=number, metric=m.metric if m else None, due_at=m.due_at if m else None,
             state=m.state if m else "met", breached=bool(m and m.breached), at_risk=bool(m and m.at_risk),
-            percent_used=percent_used(m) if m else None))
+            percent_used=percent_used(m) if m else None,
+            late_by_minutes=lateness.late_by_minutes(ticket.reported_at, ticket.recorded_at, window)))
     rank = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
     items.sort(key=lambda i: (rank[i.urgency] if i.metric else 4, i.due_at or _FAR, i.priority, i.number))
     return items

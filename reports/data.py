@@ -465,6 +465,45 @@ class DowntimeInterval(_Model):
     unit_id: str
 
 
+class LateRecord(_Model):
+    """A fact about a ticket of the review recorded more than the contract's reporting window after
+    it occurred: the ticket's report (``fact`` "reported", ``id`` the ticket's) or an event (``fact``
+    its type; "corrected" is a correction, dated at the instant it moves or voids). ``reason`` is
+    why it was recorded late (a correction's own reason). Figures do not depend on it."""
+
+    actor: str
+    delay_minutes: NonNegDecimal
+    fact: str
+    id: str
+    occurred_at: UtcDateTime
+    reason: str | None
+    recorded_at: UtcDateTime
+    ticket_id: str
+    ticket_number: str
+
+
+class LateTelemetry(_Model):
+    """One unit's telemetry status events of the period recorded later than the window (robots
+    buffer while offline and send later: never refused, counted here)."""
+
+    count: NonNegInt
+    first_occurred_at: UtcDateTime
+    last_occurred_at: UtcDateTime
+    max_delay_minutes: NonNegDecimal
+    unit_id: str
+    unit_serial: str
+
+
+class LateRecords(_Model):
+    """What of the record came after the fact: every late ticket fact of the period's tickets,
+    and the late telemetry per unit, as recorded by ``as_of``."""
+
+    facts: list[LateRecord]
+    status_events: list[LateTelemetry]
+    ticket_facts: NonNegInt  # every ticket fact of the review (reports and events), for the share
+    window_hours: Annotated[int, Field(gt=0)]
+
+
 # --------------------------------------------------------------------------- the reports
 
 
@@ -496,6 +535,7 @@ class ContractReviewData(_Model):
     events: list[EventRecord]
     format: Literal["slatrack.report-data/1"] = FORMAT
     kind: Literal["contract_review"] = "contract_review"
+    late_records: LateRecords | None = None  # absent in data gathered before reporting windows existed
     maintenance: list[MaintenanceRecord]
     parameters: ContractReviewParams
     period: Period

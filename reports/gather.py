@@ -91,6 +91,7 @@ from reports.data import (
     DowntimeInterval,
     EventRecord,
     Holiday,
+    LateRecords,
     MaintenanceRecord,
     PartTotal,
     PartUse,
@@ -114,6 +115,7 @@ from reports.data import (
     make_report_id,
 )
 from reports.issue import issue_report
+from reports.late import late_records
 from reports.pdf import render_pdf
 from reports.signing import SigningKey
 from slas import clocks
@@ -921,7 +923,8 @@ def gather_contract_review(session: Session, principal: Principal, *, contract_i
         availability_trend=_availability_trend(rec.up, rec.availability.monthly, unit_ids),
         breaches=_breaches(rec), calendar=_calendar_info(rec.calendar, start_date, end_date), compliance=rows,
         compliance_trend=_compliance_trend(rec), contract=_contract_info(contract, rec.agency),
-        credits=_credits(rec, rows), csat=_csat(session, rec), events=events, maintenance=_maintenance(rec.up),
+        credits=_credits(rec, rows), csat=_csat(session, rec), events=events, late_records=_late(session, rec),
+        maintenance=_maintenance(rec.up),
         parameters=params, period=_period(start_date, end_date, rec.calendar.timezone),
         report_id=make_report_id("contract_review", params.model_dump(), moments.as_of),
         sla_targets=_sla_targets(session, rec), tickets=tickets,
@@ -929,6 +932,13 @@ def gather_contract_review(session: Session, principal: Principal, *, contract_i
               f"{_last_day(end_date).isoformat()}",
         units=_unit_summaries(rec), vendor=vendor,
     )
+
+
+def _late(session: Session, rec: _ContractRecord) -> LateRecords:
+    return late_records(session, window_hours=rec.contract.reporting_window_hours, evaluated=rec.evaluated,
+                        ticket_recorded={k: r[1] for k, r in rec.tickets.rows.items()},
+                        unit_serials={k: u.serial for k, u in rec.up.units.items()},
+                        start=rec.start, end=rec.end, as_of=rec.moments.as_of)
 
 
 # --------------------------------------------------------------------------- track record

@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ CHART_BASE = "slatrack:chart/"
 DATA_FILE = "report-data.json"
 PRINT_LIMITS: dict[str, int] = {
     "breaches": 100,
+    "late_records": 100,
     "units": 40,
     "tickets": 150,
     "work_logs": 150,
@@ -124,6 +125,14 @@ def fmt_duration(minutes: Decimal | int | None, up: bool = False) -> str:
     if hours == 0:
         return f"{mins} min"
     return f"{hours:,} h {mins:02d} min"
+
+
+def fmt_delay(minutes: Decimal) -> str:
+    """A recording delay: ``7 d 10 h`` (whole hours, rounded down: never reads longer than it was),
+    ``5 h 20 min`` under a day."""
+    whole = int(Decimal(minutes).quantize(Decimal(1), rounding=ROUND_DOWN))
+    days, rest = divmod(whole, 1440)
+    return f"{days:,} d {rest // 60} h" if days else fmt_duration(whole)
 
 
 @cache
@@ -214,6 +223,7 @@ def environment() -> Environment:
         "int": fmt_int,
         "dec": fmt_decimal,
         "duration": fmt_duration,
+        "delay": fmt_delay,
         "instant": fmt_instant,
         "utc": fmt_utc,
         "w3c": fmt_w3c,

@@ -16,6 +16,10 @@ from fleet.principal import SYSTEM
 from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, UnitIn
 
 _seq = itertools.count(1)
+BACKFILL_WINDOW_HOURS = 87_600
+"""The reporting window of builder-made contracts: tests record last spring's history today, so their
+contracts allow facts recorded up to ten years late. Tests of the window (tests/api/test_late_records.py)
+set a real one."""
 
 BUSINESS_HOURS = {d: [("08:00", "17:00")] for d in ("mon", "tue", "wed", "thu", "fri")}
 DEFAULT_TARGETS: list[dict[str, Any]] = [
@@ -49,7 +53,8 @@ def make_contract(session: Session, *, agency: Agency | None = None, calendar: C
                   number: str | None = None, targets: list[dict[str, Any]] | None = None,
                   pause_allowed: bool = True, aql: str = "90", availability_target: str = "98",
                   exclude_maintenance: bool = True, start: date = date(2026, 1, 1),
-                  end: date = date(2026, 12, 31), service_credits: dict[str, Any] | None = None) -> Contract:
+                  end: date = date(2026, 12, 31), service_credits: dict[str, Any] | None = None,
+                  reporting_window_hours: int = BACKFILL_WINDOW_HOURS) -> Contract:
     agency = agency or make_agency(session)
     calendar = calendar or make_calendar(session)
     return registry.create_contract(session, SYSTEM, ContractIn.model_validate({
@@ -58,7 +63,7 @@ def make_contract(session: Session, *, agency: Agency | None = None, calendar: C
         "value": "1200000.00", "currency": "USD", "point_of_contact": "Jane Roe, COR, jane.roe@example.gov",
         "aql_percent": aql, "availability_target_percent": availability_target,
         "exclude_scheduled_maintenance": exclude_maintenance, "pause_allowed": pause_allowed,
-        "service_credits": service_credits,
+        "service_credits": service_credits, "reporting_window_hours": reporting_window_hours,
         "sla_targets": targets or DEFAULT_TARGETS,
     }))
 

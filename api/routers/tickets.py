@@ -35,7 +35,7 @@ def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, 
                   ) -> JSONResponse:
     return respond(
         session, principal, key, "POST /tickets", body,
-        lambda: TicketOut.model_validate(tickets.create_ticket(session, principal, body)))
+        lambda: tickets.ticket_out(session, tickets.create_ticket(session, principal, body)))
 
 
 @router.get("/tickets", response_model=PageOut[TicketOut] | PageOut[AtRiskOut])
@@ -73,14 +73,14 @@ def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: Pri
               key: IdempotencyKey = None) -> JSONResponse:
     return respond(
         session, principal, key, f"POST /tickets/{ticket_id}/events", body,
-        lambda: EventOut.model_validate(tickets.add_event(session, principal, ticket_id, body)))
+        lambda: tickets.event_out(session, tickets.add_event(session, principal, ticket_id, body)))
 
 
 @router.post("/tickets/{ticket_id}/corrections", status_code=201, response_model=EventOut)
 def correct_event(ticket_id: str, body: CorrectionIn, session: SessionDep, principal: PrincipalDep,
                   key: IdempotencyKey = None) -> JSONResponse:
     return respond(session, principal, key, f"POST /tickets/{ticket_id}/corrections", body,
-                   lambda: EventOut.model_validate(tickets.correct_event(session, principal, ticket_id, body)))
+                   lambda: tickets.event_out(session, tickets.correct_event(session, principal, ticket_id, body)))
 
 
 @router.post("/tickets/{ticket_id}/work-logs", status_code=201, response_model=WorkLogOut)

@@ -26,6 +26,7 @@ from fleet.principal import Principal
 from fleet.schemas.tickets import EventIn, WorkLogIn
 from fleet.tenancy import get_scoped, scoped
 from reports.charts import Bar, column_chart
+from slas.lateness import late_by_minutes
 
 router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
 FormStr = Annotated[str, Form()]
@@ -121,7 +122,7 @@ def ticket_page(request: Request, session: Session, principal: Principal, ticket
     can_act = principal.can("tickets.events")
     form = {"started_at": local_input(now - timedelta(hours=1), tz), "ended_at": local_input(now, tz),
             "engineer": principal.name, "activity": "repair", "notes": "", "occurred_at": "",
-            "reason": "", "parts": [("", "")] * 3}
+            "reason": "", "late_reason": "", "parts": [("", "")] * 3}
     form.update(values or {})
     history = sorted(detail.events, key=lambda e: (e.occurred_at, e.recorded_at))
     return page(request, "ticket.html", {
@@ -144,14 +145,16 @@ def _ticket_zone(session: Session, principal: Principal, ticket_id: str) -> str:
 
 @router.post("/tickets/{ticket_id}/events")
 def post_event(request: Request, ticket_id: str, session: SessionDep, principal: WebPrincipal, _csrf: CsrfDep,
-               type: FormStr, occurred_at: OptStr = None, reason: OptStr = None, form_key: OptStr = None
-               ) -> Response:
+               type: FormStr, occurred_at: OptStr = None, reason: OptStr = None, form_key: OptStr = None,
+               late_reason: OptStr = None) -> Response:
     tz = _ticket_zone(session, principal, ticket_id)
-    fields = {"type": type, "occurred_at": occurred_at or "", "reason": (reason or "").strip()}
+    fields = {"type": type, "occurred_at": occurred_at or "", "reason": (reason or "").strip(),
+              "late_reason": (late_reason or "").strip()}
     label = ACTIONS.get(type, type)
     try:
         when = parse_local(occurred_at, tz, "Time", default=utcnow())
-        body = EventIn.model_validate({"type": type, "occurred_at": when, "reason": fields["reason"] or None})
+        body = EventIn.model_validate({"type": type, "occurred_at": when, "reason": fields["reason"] or None,
+                                       "late_reason": fields["late_reason"] or None})
 
         def produce() -> str:
             tickets.add_event(session, principal, ticket_id, body)
@@ -164,7 +167,8 @@ def post_event(request: Request, ticket_id: str, session: SessionDep, principal:
         message = message[:1].upper() + message[1:]
         return ticket_page(request, session, principal, ticket_id, status_code=_status(exc),
                            errors={"event": f"{label} was not recorded: {message}"},
-                           values={"occurred_at": occurred_at or "", "reason": reason or ""})
+                           values={"occurred_at": occurred_at or "", "reason": reason or "",
+                                   "late_reason": late_reason or ""})
     done = EVENT_NAMES.get(type, type)
     flash(request, f"Already recorded: {done} (this form was sent twice; it counts once)." if replayed
           else f"Recorded: {done}.")
@@ -256,6 +260,7 @@ def unit_page(request: Request, unit_id: str, session: SessionDep, principal: We
                            .order_by(Ticket.reported_at.desc()).limit(100)).all()
     return page(request, "unit.html", {
         "unit": unit, "contract": contract, "tz": tz, "tickets": rows, "avail": avail,
+        "late": {t.id: late_by_minutes(t.reported_at, t.recorded_at, contract.reporting_window_hours) for t in rows},
         "chart": availability_chart(avail.monthly, avail.target_percent, f"Availability of {unit.serial} by month"),
         "can_report": principal.can("reports.create"), "period_from": start, "period_to": month_start(today),
     })

@@ -61,6 +61,8 @@ class Contract(IdMixin, CreatedMixin, Base):
     credit_percent_on_aql_miss: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
     credit_cap_percent: Mapped[Decimal | None] = mapped_column(Numeric(6, 3))
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0)
+    reporting_window_hours: Mapped[int] = mapped_column(Integer, default=72, server_default="72")
+    """A fact recorded more than this long after it occurred is "recorded late" (fleet/lateness.py)."""
 
     calendar: Mapped[Calendar] = relationship(lazy="raise")
     agency: Mapped[Agency] = relationship(lazy="raise")

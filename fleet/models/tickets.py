@@ -38,6 +38,7 @@ class Ticket(IdMixin, Base):
     restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    late_reason: Mapped[str | None] = mapped_column(Text)  # why it was recorded after the reporting window
 
 
 class TicketEvent(IdMixin, Base):
@@ -57,6 +58,7 @@ class TicketEvent(IdMixin, Base):
     priority: Mapped[str | None] = mapped_column(String(2))
     corrects_id: Mapped[str | None] = mapped_column(ForeignKey("ticket_events.id"), index=True)
     void: Mapped[bool] = mapped_column(Boolean, default=False)
+    late_reason: Mapped[str | None] = mapped_column(Text)  # why it was recorded after the reporting window
 
 
 class WorkLog(IdMixin, Base):

@@ -24,6 +24,7 @@ from fleet.schemas.types import (
     StrictInput,
     TimeZone,
 )
+from slas.lateness import DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS
 
 Code = AgencyCode
 HHMM = Annotated[StrictStr, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")]
@@ -119,6 +120,7 @@ class ContractIn(StrictInput):
     exclude_scheduled_maintenance: StrictBool = True
     pause_allowed: StrictBool = True
     warning_percent: Annotated[StrictInt, Field(ge=1, le=99)] = 75
+    reporting_window_hours: Annotated[StrictInt, Field(ge=1, le=MAX_WINDOW_HOURS)] = DEFAULT_WINDOW_HOURS
     service_credits: ServiceCreditsIn | None = None
     sla_targets: Annotated[list[SlaTargetIn], Field(min_length=1, max_length=16)]
 
@@ -172,6 +174,7 @@ class ContractOut(BaseModel):
     exclude_scheduled_maintenance: bool
     pause_allowed: bool
     warning_percent: int
+    reporting_window_hours: int
     service_credits: ServiceCreditsOut
     sla_policy_version: int
     sla_targets: list[SlaTargetOut]

@@ -13,6 +13,9 @@ EventType = Literal["acknowledged", "on_site", "restored", "resolved", "closed",
                     "priority_changed"]
 Activity = Literal["travel", "diagnosis", "repair", "test", "other"]
 Text = Annotated[StrictStr, Field(max_length=10_000)]
+LateReason = Annotated[StrictStr, Field(min_length=3, max_length=2000,
+                                        description="why the fact is recorded after the contract's reporting "
+                                                    "window (required then from staff; agencies may not)")]
 _MAX_WORK = timedelta(hours=24)
 
 
@@ -24,6 +27,7 @@ class TicketIn(StrictInput):
     unit_down: StrictBool = False
     description: Text | None = None
     reporter: Annotated[StrictStr, Field(max_length=200)] | None = None
+    late_reason: LateReason | None = None
 
 
 class EventIn(StrictInput):
@@ -31,6 +35,7 @@ class EventIn(StrictInput):
     occurred_at: Instant
     reason: Annotated[StrictStr, Field(min_length=1, max_length=2000)] | None = None
     priority: Priority | None = None
+    late_reason: LateReason | None = None
 
     @model_validator(mode="after")
     def _check(self) -> EventIn:
@@ -98,6 +103,10 @@ class EventOut(BaseModel):
     void: bool
     superseded: bool = False
     superseded_by: str | None = None
+    late_reason: str | None = None
+    recorded_late: bool = Field(False, description="recorded more than the contract's reporting window after "
+                                                   "occurred_at")
+    late_by_minutes: float | None = Field(None, description="recorded_at - occurred_at, when recorded late")
 
 
 class PartOut(BaseModel):
@@ -146,6 +155,10 @@ class TicketOut(BaseModel):
     restored_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    late_reason: str | None = None
+    recorded_late: bool = Field(False, description="recorded more than the contract's reporting window after "
+                                                   "reported_at")
+    late_by_minutes: float | None = Field(None, description="recorded_at - reported_at, when recorded late")
 
 
 class TicketDetailOut(TicketOut):

@@ -1,0 +1,95 @@
+"""The contract review's late records: what of the record came after the fact (DESIGN.md principle 9).
+
+The ticket facts come from the tickets the review already evaluated (their facts are in memory,
+cut at ``as_of``), so finding the late ones costs no extra read of the events; one query then
+fetches who recorded the late ones and why. Telemetry is summarised per unit by one query over
+the period's status events, pre-filtered in SQL by the window (exact check in Python).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy.orm import Session
+
+from fleet.models import StatusEvent, Ticket, TicketEvent
+from fleet.sla_service import EvaluatedTicket
+from reports.data import LateRecord, LateRecords, LateTelemetry
+from slas import lateness
+
+_Q2 = Decimal("0.01")
+
+
+def _minutes(span: timedelta) -> Decimal:
+    return (Decimal(span.total_seconds()) / 60).quantize(_Q2, rounding=ROUND_HALF_UP)
+
+
+def late_records(session: Session, *, window_hours: int, evaluated: Iterable[EvaluatedTicket],
+                 ticket_recorded: Mapping[str, datetime], unit_serials: Mapping[str, str],
+                 start: datetime, end: datetime, as_of: datetime) -> LateRecords:
+    """The late facts of ``evaluated`` (tickets with their facts as of ``as_of``) and the late
+    telemetry of the units ``unit_serials`` for status events that occurred in ``[start, end)``."""
+    found: list[dict[str, Any]] = []
+    total = 0
+    for e in evaluated:
+        facts = [("reported", e.id, e.reported_at, ticket_recorded[e.id])]
+        facts += [(f.type, f.id, f.occurred_at, f.recorded_at) for f in e.facts]
+        total += len(facts)
+        for kind, fact_id, occurred, recorded in facts:
+            if lateness.is_late(occurred, recorded, window_hours):
+                found.append({"fact": kind, "id": fact_id, "occurred_at": occurred, "recorded_at": recorded,
+                              "delay_minutes": _minutes(lateness.delay(occurred, recorded)),
+                              "ticket_id": e.id, "ticket_number": e.number})
+    who = _who_and_why(session, [f["id"] for f in found if f["fact"] == "reported"],
+                       [f["id"] for f in found if f["fact"] != "reported"])
+    facts_out = [LateRecord(**f, actor=who[f["id"]][0], reason=who[f["id"]][1])
+                 for f in sorted(found, key=lambda f: (f["recorded_at"], f["ticket_number"], f["id"]))]
+    return LateRecords(facts=facts_out, ticket_facts=total, window_hours=window_hours,
+                       status_events=_late_telemetry(session, window_hours, unit_serials, start, end, as_of))
+
+
+def _who_and_why(session: Session, ticket_ids: list[str], event_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    out: dict[str, tuple[str, str | None]] = {}
+    for i in range(0, len(ticket_ids), 500):
+        for tid, actor, reason in session.execute(select(Ticket.id, Ticket.created_by, Ticket.late_reason)
+                                                  .where(Ticket.id.in_(ticket_ids[i:i + 500]))):
+            out[tid] = (actor, reason)
+    for i in range(0, len(event_ids), 500):
+        for eid, kind, actor, reason, late_reason in session.execute(
+                select(TicketEvent.id, TicketEvent.type, TicketEvent.actor, TicketEvent.reason, TicketEvent.late_reason)
+                .where(TicketEvent.id.in_(event_ids[i:i + 500]))):
+            out[eid] = (actor, late_reason or (reason if kind == "corrected" else None))
+    return out
+
+
+def _later_than(session: Session, recorded: Any, occurred: Any, window_hours: int) -> ColumnElement[bool]:
+    """``recorded - occurred > window`` in SQL, a little loose (the exact rule runs in Python after)."""
+    if session.get_bind().dialect.name == "postgresql":
+        loose = timedelta(hours=window_hours) - timedelta(seconds=1)
+        return cast(ColumnElement[bool], recorded - occurred > literal(loose))
+    later: ColumnElement[bool] = func.julianday(recorded) - func.julianday(occurred) > (window_hours - 0.01) / 24
+    return later
+
+
+def _late_telemetry(session: Session, window_hours: int, unit_serials: Mapping[str, str], start: datetime,
+                    end: datetime, as_of: datetime) -> list[LateTelemetry]:
+    per_unit: dict[str, list[tuple[datetime, datetime]]] = {}
+    ids = sorted(unit_serials)
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(StatusEvent.unit_id, StatusEvent.occurred_at, StatusEvent.recorded_at)
+            .where(StatusEvent.unit_id.in_(ids[i:i + 500]), StatusEvent.occurred_at >= start,
+                   StatusEvent.occurred_at < end, StatusEvent.recorded_at <= as_of,
+                   _later_than(session, StatusEvent.recorded_at, StatusEvent.occurred_at, window_hours)))
+        for unit_id, occurred, recorded in rows:
+            if lateness.is_late(occurred, recorded, window_hours):
+                per_unit.setdefault(unit_id, []).append((occurred, recorded))
+    return [LateTelemetry(count=len(late), first_occurred_at=min(o for o, _ in late),
+                          last_occurred_at=max(o for o, _ in late),
+                          max_delay_minutes=max(_minutes(lateness.delay(o, r)) for o, r in late),
+                          unit_id=unit_id, unit_serial=unit_serials[unit_id])
+            for unit_id, late in sorted(per_unit.items(), key=lambda kv: unit_serials[kv[0]])]
