@@ -11,7 +11,8 @@ so the throttle tells nothing about which usernames exist.
 The counts are rows (:class:`~fleet.models.SignInThrottle`), so every worker process shares
 them; a failure is recorded under the row's lock (``SELECT ... FOR UPDATE`` on PostgreSQL, the
 write lock on SQLite), so concurrent failures are all counted. Rows whose window is over are
-deleted when the next failure is recorded. Keys are stored as SHA-256 (bounded length, no
+deleted when the next failure is recorded (skipping rows another transaction has locked, so two
+clean-ups never wait on each other). Keys are stored as SHA-256 (bounded length, no
 attacker-chosen text at rest). Not audited: bookkeeping, logged by the web layer.
 """
 
@@ -79,7 +80,9 @@ def record_failure(session: Session, limits: Limits, username: str, address: str
                    now: datetime) -> Lockout | None:
     """Count one failed sign-in for the username and the address; returns the lockout it starts
     (this failure reached a limit), else None."""
-    session.execute(delete(SignInThrottle).where(SignInThrottle.window_started_at < now - limits.window))
+    over = (select(SignInThrottle.key).where(SignInThrottle.window_started_at < now - limits.window)
+            .with_for_update(skip_locked=True))  # rows another sign-in holds are left for the next one
+    session.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(over)))
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     reached: list[Lockout] = []
     for kind, key in _keys(limits, username, address):
