@@ -130,6 +130,17 @@ def users_create(
     typer.echo(f"created {role} user {username} ({user_id})")
 
 
+@users_app.command("disable")
+@domain_errors
+def users_disable(username: str) -> None:
+    """Disable a web user: they cannot sign in, and every session of theirs ends now."""
+    from fleet.db import utcnow
+
+    with get_database().transaction() as s:
+        identity.disable_user(s, SYSTEM, username, utcnow())
+    typer.echo(f"disabled user {username}; their sessions are ended")
+
+
 @import_app.command("units")
 @domain_errors
 def import_units(

@@ -37,6 +37,16 @@ class Settings(BaseSettings):
                                                                  "process (token bucket); 0 turns limiting off")
     secure_cookies: bool = Field(default=False, description="mark the web session cookie Secure: set it when "
                                                             "users reach slatrack over HTTPS (a reverse proxy)")
+    signin_failures_per_user: int = Field(default=5, ge=0, description="failed sign-ins per username in a "
+                                          "window before that username is refused until the window ends; 0: no limit")
+    signin_failures_per_address: int = Field(default=30, ge=0, description="failed sign-ins per client address "
+                                             "in a window before that address is refused; 0: no limit")
+    signin_window_minutes: int = Field(default=15, ge=1, description="the sign-in throttle's window, from a "
+                                       "key's first failure")
+    session_idle_minutes: int = Field(default=120, ge=1, description="a web session ends after this long "
+                                      "without a page view")
+    session_max_hours: int = Field(default=12, ge=1, description="a web session ends this long after signing "
+                                   "in, however busy")
     answer_cache_size: int = Field(default=256, description="closed-period contract figures (availability, "
                                    "compliance) kept per worker process until a write changes them "
                                    "(fleet/answers.py); 0 computes every answer")

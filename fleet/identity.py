@@ -7,6 +7,7 @@ most once a minute and not audited. Passwords are argon2id hashes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import threading
@@ -14,14 +15,14 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from fleet import audit
+from fleet import audit, websessions
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid, NotFound
 from fleet.identifiers import identifier_key, normalize_identifier, text_problem
@@ -193,16 +194,55 @@ USERNAME_MAX = 80  # the columns' lengths
 KEY_NAME_MAX = 120
 
 
-def principal_for_login(session: Session, username: str, password: str) -> Principal | None:
-    user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or user.disabled_at is not None:
-        _hasher.hash(password)  # same cost either way: no user enumeration by timing
+def login_user(session: Session, username: str) -> User | None:
+    """The enabled user a sign-in names (ignoring case and width, as usernames are unique), or
+    None. Reads only; the password is checked apart (:func:`password_matches`), so no
+    transaction stays open during the slow hash."""
+    if not username or len(username) > 200:
         return None
     try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+        key = identifier_key(normalize_identifier(username))
+    except ValueError:
         return None
-    return principal_for_user(user)
+    user = session.scalars(select(User).where(User.username_key == key)).first()
+    return user if user is not None and user.disabled_at is None else None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether the password is the user's. With no user (unknown, disabled) a dummy hash is
+    verified instead, at the same cost: the answer's timing tells nothing about which usernames
+    exist. Slow on purpose (argon2): callers keep it off the threads serving requests."""
+    try:
+        return _hasher.verify(user.password_hash if user is not None else _dummy_hash(), password) and \
+            user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def principal_for_login(session: Session, username: str, password: str) -> Principal | None:
+    user = login_user(session, username)
+    return principal_for_user(user) if password_matches(user, password) and user is not None else None
+
+
+def disable_user(session: Session, principal: Principal, username: str, now: datetime) -> User:
+    """Disable a web user and end every session of theirs (audited; the sessions' ending is not)."""
+    principal.require("identity.manage")
+    user = session.scalars(select(User).where(User.username_key == identifier_key(username))).first()
+    if user is None:
+        raise NotFound(f"user {username} not found")
+    if user.disabled_at is None:
+        before = audit.snapshot(user)
+        user.disabled_at = now
+        session.flush()
+        audit.record(session, principal, action="user.disable", entity_type="user", entity_id=user.id,
+                     agency_id=user.agency_id, before=before, after=audit.snapshot(user), rows=[user])
+    websessions.end_all(session, user.id, now, "user_disabled")
+    return user
 
 
 def principal_for_user(user: User) -> Principal:

@@ -30,8 +30,9 @@ from fleet.canonical import canonical_json, iso_utc, sha256_hex, to_jsonable
 from fleet.db import Base
 from fleet.models import StatusEvent
 
-UNAUDITED_TABLES = frozenset({"audit_entries", "audit_head", "idempotency_records"})
-"""Tables no ledger entry proves: the ledger itself, and idempotency replies (request bookkeeping)."""
+UNAUDITED_TABLES = frozenset({"audit_entries", "audit_head", "idempotency_records", "signin_throttle", "web_sessions"})
+"""Tables no ledger entry proves: the ledger itself, idempotency replies, sign-in counts and web sessions
+(request bookkeeping: see fleet/websessions.py)."""
 
 UNAUDITED_COLUMNS: dict[str, frozenset[str]] = {
     "api_keys": frozenset({"last_used_at"}),  # stamped on use, at most once a minute, deliberately not audited

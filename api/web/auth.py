@@ -1,27 +1,54 @@
-"""Web sign-in: a signed session cookie, a CSRF token per session, the signed-in principal.
+"""Web sign-in: a server-side session, a CSRF token per session, the signed-in principal.
 
-The session lives in Starlette's signed cookie (``settings.secret_key``; HttpOnly, SameSite=Lax).
-It holds the user id, a CSRF token and a session id; signing in replaces all three (no session
-fixation), signing out clears them. Every POST carries the session's CSRF token in a hidden
-field (:func:`check_csrf`). The user row is read on every page (in its own short read
-transaction, as :func:`api.deps.get_principal` does for keys), so a disabled user is out at once.
+Starlette's signed cookie (``settings.secret_key``; HttpOnly, SameSite=Lax) holds the session's
+random token (``sid``), a CSRF token and a flash message; the session itself is a row of
+``web_sessions`` (:mod:`fleet.websessions`), so signing out, disabling the user, or the idle and
+absolute lifetimes end it for every copy of the cookie. Signing in replaces the token and the
+CSRF token (no session fixation). Every POST carries the CSRF token in a hidden field
+(:func:`check_csrf`). The session and its user are read on every page in their own short read
+transaction (as :func:`api.deps.get_principal` does for keys), and its bookkeeping (``last_seen_at``
+at most once a minute, ending an expired session) is written in its own short transaction too,
+before the page's transaction begins: never while a read request holds SQLite's write lock.
+Signed-in users share the API keys' rate limit (``SLATRACK_RATE_LIMIT_PER_MINUTE``, per user).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from api.deps import get_db
+from api.errors import TooManyRequests
+from fleet import signin_throttle, websessions
+from fleet.db import Database, utcnow
 from fleet.errors import Forbidden
 from fleet.identity import principal_for_user
-from fleet.models import User
 from fleet.principal import Principal
 
 CSRF_FIELD = "csrf_token"
+log = logging.getLogger("slatrack.signin")
+
+
+@dataclass
+class WebState:
+    """The web sign-in's settings, kept on ``app.state.web`` (tests may swap the clock)."""
+
+    lifetimes: websessions.Lifetimes
+    limits: signin_throttle.Limits
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+
+def web_state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
 
 
 class LoginRequired(Exception):
@@ -55,13 +82,22 @@ async def check_csrf(request: Request) -> None:
 CsrfDep = Annotated[None, Depends(check_csrf)]
 
 
-def sign_in(request: Request, user_id: str) -> None:
-    """Rotate the session: nothing from before signing in survives (id, CSRF token)."""
+def sign_in(request: Request, token: str) -> None:
+    """Rotate the cookie: nothing from before signing in survives (session token, CSRF token)."""
     request.session.clear()
-    request.session.update({"uid": user_id, "sid": secrets.token_urlsafe(16), "csrf": secrets.token_urlsafe(32)})
+    request.session.update({"sid": token, "csrf": secrets.token_urlsafe(32)})
 
 
 def sign_out(request: Request) -> None:
+    """End the session on the server (every copy of the cookie is refused from now on) and clear
+    the cookie. A database failure fails the request: the user is not told they are signed out."""
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        sid = websessions.session_id(token)
+        with get_db(request).transaction() as s:
+            ended = websessions.end(s, sid, web_state(request).clock(), "signed_out")
+        if ended:
+            log.info("signed out: session %s", sid[:12])
     request.session.clear()
 
 
@@ -85,19 +121,49 @@ def _here(request: Request) -> str:
     return path
 
 
-def current_principal(request: Request) -> Principal:
-    uid = request.session.get("uid")
-    if not isinstance(uid, str):
-        raise LoginRequired(_here(request))
-    with get_db(request).transaction(write=False) as s:
-        user = s.get(User, uid)
-        principal = principal_for_user(user) if user is not None and user.disabled_at is None else None
+def signed_in(request: Request) -> Principal | None:
+    """The user of the request's session, or None (no session, or it has ended)."""
+    token = request.session.get("sid")
+    if not isinstance(token, str):
+        return None
+    db, state = get_db(request), web_state(request)
+    now = state.clock()
+    with db.transaction(write=False) as s:
+        found = websessions.find(s, token, now, state.lifetimes)
+        principal = principal_for_user(found.user) if found is not None and found.user is not None else None
+    if found is not None and found.ended is not None:
+        _bookkeeping(db, lambda s: websessions.end(s, found.session_id, now, found.ended or "ended"))
+        log.info("session %s ended: %s", found.session_id[:12], found.ended)
+    elif found is not None and found.stale:
+        _bookkeeping(db, lambda s: websessions.touch(s, found.session_id, now))
     if principal is None:
-        sign_out(request)
+        request.session.clear()
+    return principal
+
+
+def _bookkeeping(db: Database, work: Callable[[Session], object]) -> None:
+    """A session's bookkeeping, in its own short write transaction; it never fails a request."""
+    try:
+        with db.transaction(write=True) as s:
+            work(s)
+    except Exception:
+        log.warning("could not record web session bookkeeping", exc_info=True)
+
+
+def current_principal(request: Request) -> Principal:
+    principal = signed_in(request)
+    if principal is None:
         raise LoginRequired(_here(request))
     if principal.role == "telemetry":
         raise Forbidden("the telemetry role has no web pages", code="forbidden")
     request.state.principal = principal
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        try:
+            limiter.check(principal.id)
+        except TooManyRequests as exc:
+            raise TooManyRequests(f"too many requests from your account (at most {int(limiter.capacity)} a "
+                                  f"minute); try again in {exc.retry_after} s", retry_after=exc.retry_after) from None
     return principal
 
 

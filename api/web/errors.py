@@ -59,7 +59,10 @@ def _wrap(original: Handler) -> Handler:
         response = await original(request, exc)
         if not is_web(request):
             return response
-        return error_page(request, response.status_code, _message(exc, response.status_code))
+        answer = error_page(request, response.status_code, _message(exc, response.status_code))
+        if "retry-after" in response.headers:  # 429 (rate limited), 503
+            answer.headers["Retry-After"] = response.headers["retry-after"]
+        return answer
 
     return handler
 

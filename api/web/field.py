@@ -13,15 +13,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, get_db
+from api.deps import SessionDep
 from api.routing import TransactionRoute
-from api.web.auth import CsrfDep, WebPrincipal, home_for, safe_next, sign_in, sign_out
+from api.web.auth import CsrfDep, WebPrincipal, home_for, signed_in
 from api.web.forms import local_input, once, parse_local, validation_message
 from api.web.render import EVENT_NAMES, flash, page
-from fleet import identity, sla_service, tickets, timeline, uptime, worklist
+from fleet import sla_service, tickets, timeline, uptime, worklist
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Calendar, Contract, Ticket, Unit, User
+from fleet.models import Calendar, Contract, Ticket, Unit
 from fleet.principal import Principal
 from fleet.schemas.tickets import EventIn, WorkLogIn
 from fleet.tenancy import get_scoped, scoped
@@ -33,46 +33,14 @@ FormStr = Annotated[str, Form()]
 OptStr = Annotated[str | None, Form()]
 ACTIONS = {"acknowledged": "Acknowledge", "on_site": "On site", "restored": "Restored", "resolved": "Resolved",
            "paused": "Pause", "resumed": "Resume", "closed": "Close", "reopened": "Reopen"}
-LOGIN_FAILED = "Wrong username or password."
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 
-# --- sign in / out ------------------------------------------------------------------------------
+# --- the start page (sign-in and out: api/web/signin.py) ------------------------------------------
 @router.get("/")
 def root(request: Request) -> Response:
-    if not isinstance(request.session.get("uid"), str):
-        return RedirectResponse("/login", status_code=303)
-    with get_db(request).transaction(write=False) as s:
-        user = s.get(User, request.session["uid"])
-        principal = identity.principal_for_user(user) if user is not None and user.disabled_at is None else None
+    principal = signed_in(request)
     return RedirectResponse(home_for(principal) if principal else "/login", status_code=303)
-
-
-@router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:
-    return page(request, "login.html", {"next": safe_next(next) or "", "username": ""})
-
-
-@router.post("/login")
-def login(request: Request, _csrf: CsrfDep, username: Annotated[str, Form(max_length=200)] = "",
-          password: Annotated[str, Form(max_length=1000)] = "", next: OptStr = None) -> Response:
-    db = get_db(request)
-    with db.transaction(write=False) as s:
-        principal = (identity.principal_for_login(s, username.strip(), password)
-                     if username and password and "\x00" not in username else None)
-    if principal is None or principal.role == "telemetry":
-        # one message whatever was wrong (no user enumeration); telemetry accounts have no pages
-        return page(request, "login.html", {"next": safe_next(next) or "", "username": username,
-                                            "error": LOGIN_FAILED}, status_code=400, principal=None)
-    sign_in(request, principal.id)
-    return RedirectResponse(safe_next(next) or home_for(principal), status_code=303)
-
-
-@router.post("/logout")
-def logout(request: Request, _csrf: CsrfDep) -> Response:
-    sign_out(request)
-    flash(request, "You are signed out.")
-    return RedirectResponse("/login", status_code=303)
 
 
 # --- My work ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from fleet.models.audit import AuditEntry, AuditHead
 from fleet.models.idempotency import IdempotencyRecord
-from fleet.models.identity import ApiKey, User
+from fleet.models.identity import ApiKey, SignInThrottle, User, WebSession
 from fleet.models.registry import Agency, Calendar, Contract, SlaPolicy, SlaTarget, Unit
 from fleet.models.reports import Report
 from fleet.models.tickets import Rating, Ticket, TicketEvent, WorkLog, WorkLogPart
@@ -19,6 +19,7 @@ __all__ = [
     "MaintenanceWindow",
     "Rating",
     "Report",
+    "SignInThrottle",
     "SlaPolicy",
     "SlaTarget",
     "StatusEvent",
@@ -26,6 +27,7 @@ __all__ = [
     "TicketEvent",
     "Unit",
     "User",
+    "WebSession",
     "WorkLog",
     "WorkLogPart",
 ]
