@@ -99,7 +99,7 @@ def contract_page(request: Request, contract_id: str, session: SessionDep, princ
     serials = dict(session.execute(select(Unit.id, Unit.serial).where(Unit.contract_id == contract.id)).all())
     units = sorted(avail.units, key=lambda u: (u.availability_percent is None, u.availability_percent or 0))
     return page(request, "contract.html", {
-        "c": contract, "tz": tz, "month": start, "prev": month_start(start, 1).strftime("%Y-%m"),
+        "c": contract, "tz": tz, "month": start, "month_end": end, "prev": month_start(start, 1).strftime("%Y-%m"),
         "next": end.strftime("%Y-%m") if end <= month_start(local_today(tz)) else None,
         "comp": comp, "avail": avail, "breaches": period.breaches, "serials": serials, "units": units,
         "compliance_svg": compliance_chart(rows, title=f"SLA compliance {start:%B %Y} against AQL")
