@@ -162,11 +162,22 @@ def post_event(request: Request, ticket_id: str, session: SessionDep, principal:
         message = message[:1].upper() + message[1:]
         return ticket_page(request, session, principal, ticket_id, status_code=_status(exc),
                            errors={"event": f"{label} was not recorded: {message}"},
-                           values={"occurred_at": occurred_at or "", "reason": reason or ""})
+                           values={"occurred_at": occurred_at or "", "reason": reason or "", "type": type})
     done = EVENT_NAMES.get(type, type)
     flash(request, f"Already recorded: {done} (this form was sent twice; it counts once)." if replayed
           else f"Recorded: {done}.")
-    return RedirectResponse(url, status_code=303)
+    # the form was sent to ...#event-error (so a refusal scrolls to its message); "#top" keeps the
+    # browser from carrying that fragment over to the ticket page
+    return RedirectResponse(url if "#" in url else f"{url}#top", status_code=303)
+
+
+@router.get("/tickets/{ticket_id}/events")
+@router.get("/tickets/{ticket_id}/work-logs")
+def form_address(ticket_id: str, request: Request) -> Response:
+    """A refused form leaves the browser at its POST address: reloading, sharing or reopening that
+    address (a GET) shows the ticket rather than 405."""
+    anchor = "#work" if request.url.path.endswith("/work-logs") else ""
+    return RedirectResponse(f"/tickets/{ticket_id}{anchor}", status_code=303)
 
 
 def _status(exc: Exception) -> int:

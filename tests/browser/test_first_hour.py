@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,3 +30,50 @@ def test_a_contract_review_from_an_earlier_viewed_month_covers_that_month(browse
     assert pdf.startswith(b"%PDF")
     with server.db.transaction(write=False) as s:
         assert verify_pdf(s, pdf).valid
+
+
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+
+
+def _in_view(page: Any, selector: str) -> bool:
+    """Whether the element's top edge is on the screen as the page was left (no scrolling by the test)."""
+    top: float = page.evaluate(f"document.querySelector('{selector}').getBoundingClientRect().top")
+    return 0 <= top < 812 - 40
+
+
+def test_on_a_phone_a_refused_form_shows_its_message_on_screen(browser: Any, live: Ctx) -> None:
+    server, world = live
+    page = _login(browser, server, "eng", **PHONE)
+    ticket = f"{server.base_url}/tickets/{world.other_ticket_id}"
+    page.goto(ticket)
+    _submit(page, "form.pause button[type=submit]", tap=True)  # a pause without a reason
+    assert "pause needs a reason" in page.inner_text("#event-error")
+    assert page.url.endswith("/events#event-error") and _in_view(page, "#event-error")
+
+    page.goto(ticket)
+    page.click("details.earlier summary")
+    page.select_option("#earlier-type", "acknowledged")
+    page.fill("#earlier-at", (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    _submit(page, "details.earlier button[type=submit]", tap=True)
+    assert "in the future" in page.inner_text("#event-error") and _in_view(page, "#event-error")
+    assert page.locator("details.earlier[open]").count() == 1  # what was typed is still there
+
+    page.goto(ticket)
+    page.fill("#started_at", "2026-03-02T10:00")
+    page.fill("#ended_at", "2026-03-02T09:00")
+    _submit(page, "#work-form button[type=submit]", tap=True)
+    assert "The work log was not saved" in page.inner_text("#work-error")
+    assert page.url.endswith("/work-logs#work-error") and _in_view(page, "#work-error")
+    assert page.evaluate("window.scrollY") > 0  # the page moved to the form, far below the top
+
+    page.reload()  # reloading the refused form's address shows the ticket, not an error
+    assert "/tickets/" in page.url and page.locator("#work-form").count() == 1
+
+
+def test_after_a_recorded_action_the_page_shows_its_top(browser: Any, live: Ctx) -> None:
+    server, world = live
+    page = _login(browser, server, "eng", **PHONE)
+    page.goto(f"{server.base_url}/tickets/{world.other_ticket_id}")
+    _submit(page, "button.action.acknowledged", tap=True)
+    assert page.url.endswith(f"/tickets/{world.other_ticket_id}#top")
+    assert "Recorded: Acknowledged." in page.inner_text(".flash") and _in_view(page, ".flash")

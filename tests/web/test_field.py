@@ -59,7 +59,7 @@ def test_each_action_posts_an_event_and_the_sla_state_changes(engineer: TestClie
     assert _states(session, tid)["response"] == "running"
     response = engineer.post(f"/tickets/{tid}/events", data=_event_form(engineer, tid, "acknowledged"),
                              follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == f"/tickets/{tid}"
+    assert response.status_code == 303 and response.headers["location"] == f"/tickets/{tid}#top"
     assert _states(session, tid)["response"] == "met"
     page = engineer.get(f"/tickets/{tid}").text
     assert "Recorded: Acknowledged." in page and "MET" in page
