@@ -117,7 +117,9 @@ def ticket_page(request: Request, session: Session, principal: Principal, ticket
     reached = {f.type for f in timeline.effective(facts)}
     now = utcnow()
     can_act = principal.can("tickets.events")
-    form = {"started_at": local_input(now - timedelta(hours=1), tz), "ended_at": local_input(now, tz),
+    # the last hour, but never from before the ticket was reported (work cannot start earlier)
+    start = max(now - timedelta(hours=1), detail.reported_at.replace(second=0, microsecond=0))
+    form = {"started_at": local_input(start, tz), "ended_at": local_input(now, tz),
             "engineer": principal.name, "activity": "repair", "notes": "", "occurred_at": "",
             "reason": "", "parts": [("", "")] * 3}
     form.update(values or {})

@@ -95,7 +95,7 @@ def test_a_double_submitted_work_log_records_once(engineer: TestClient, world: W
     zone = ZoneInfo("America/New_York")
     now = datetime.now(UTC).astimezone(zone)
     form = {"csrf_token": csrf_of(html), "form_key": key,
-            "started_at": (now - timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M"),
+            "started_at": (now - timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M"),
             "ended_at": (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
             "engineer": "A. Moreno", "activity": "repair", "notes": "Replaced the track",
             "part_number": ["TRK-220", "", ""], "quantity": ["2", "", ""]}
@@ -114,7 +114,7 @@ def test_work_log_times_are_read_in_the_contract_time_zone(engineer: TestClient,
     tid = world.ticket.id
     html = engineer.get(f"/tickets/{tid}").text
     local = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).replace(second=0, microsecond=0)
-    start = local - timedelta(minutes=30)
+    start = local - timedelta(minutes=15)
     engineer.post(f"/tickets/{tid}/work-logs", data={
         "csrf_token": csrf_of(html), "form_key": form_keys(html)[-1], "started_at": start.strftime("%Y-%m-%dT%H:%M"),
         "ended_at": local.strftime("%Y-%m-%dT%H:%M"), "engineer": "J. Chen", "activity": "diagnosis"})
@@ -213,4 +213,22 @@ def test_an_agency_user_reads_its_ticket_but_gets_no_action_buttons(navy: TestCl
     response = navy.post(f"/tickets/{world.ticket.id}/events",
                          data={"csrf_token": csrf_of(html), "type": "acknowledged", "form_key": "x"})
     assert response.status_code == 403 and "may not" in response.text
+    assert row_counts(session) == before
+
+
+def test_the_work_log_form_refuses_work_before_the_report_and_defaults_to_after_it(
+        engineer: TestClient, world: World, session: Session) -> None:
+    tid = world.ticket.id  # reported 20 minutes ago
+    zone = ZoneInfo("America/New_York")
+    html = engineer.get(f"/tickets/{tid}").text
+    reported = world.ticket.reported_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    assert f'id="started_at" name="started_at" type="datetime-local" value="{reported}"' in html
+    before = row_counts(session)
+    now = datetime.now(UTC).astimezone(zone)
+    response = engineer.post(f"/tickets/{tid}/work-logs", data={
+        "csrf_token": csrf_of(html), "form_key": form_keys(html)[-1], "engineer": "A. Moreno",
+        "activity": "travel", "started_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": now.strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 422
+    assert "The work log was not saved: Work cannot start before the ticket was reported" in response.text
     assert row_counts(session) == before
