@@ -232,3 +232,21 @@ def test_the_work_log_form_refuses_work_before_the_report_and_defaults_to_after_
     assert response.status_code == 422
     assert "The work log was not saved: Work cannot start before the ticket was reported" in response.text
     assert row_counts(session) == before
+
+
+def test_a_ticket_page_reads_in_plain_words_for_the_engineer(engineer: TestClient, world: World,
+                                                             session: Session) -> None:
+    ticket = make_ticket(session, unit=world.unit, priority="P2", unit_down=True,
+                         reported_at=datetime.now(UTC) - timedelta(hours=2), summary="Camera mast jammed")
+    session.commit()
+    html = engineer.get(f"/tickets/{ticket.id}").text
+    assert "Open</strong> · unit down" in html
+    assert "40 business hours" in html and "(business hours)" not in html  # P2 resolve: 2,400 minutes
+    for action in ("restored", "resolved"):
+        sent = engineer.post(f"/tickets/{ticket.id}/events", data=_event_form(engineer, ticket.id, action),
+                             follow_redirects=False)
+        assert sent.status_code == 303, sent.text[-2000:]
+    html = engineer.get(f"/tickets/{ticket.id}").text
+    assert '<strong id="status">Resolved</strong></dd>' in html  # the unit is no longer down
+    timeline = html[html.index('id="timeline"'):html.index('id="work"')]
+    assert "user:eng" not in timeline and '<span class="muted">eng' in timeline
