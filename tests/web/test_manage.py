@@ -157,3 +157,17 @@ def test_the_contract_review_link_carries_the_viewed_month_from_its_first_day_to
     assert "from=2025-12-01&amp;to=2026-01-01" in html
     form = manager.get(f"/reports?kind=contract_review&contract_id={world.contract.id}&from={start}&to={end}").text
     assert f'value="{start}"' in form and f'value="{end}"' in form
+
+
+def test_the_sla_card_shows_the_lowest_percentage_and_counts_breaches_as_the_contracts_list_does(
+        manager: TestClient, world: World, session: Session) -> None:
+    from zoneinfo import ZoneInfo
+
+    reported = datetime.now(UTC) - timedelta(hours=10)  # P1 response (1 h) and restore (8 h) both missed
+    make_ticket(session, unit=world.unit, priority="P1", reported_at=reported, summary="Never acknowledged")
+    month = reported.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
+    html = manager.get(f"/contracts/{world.contract.id}", params={"month": month}).text
+    card = html[html.index("SLA compliance"):html.index("Compliance by priority")]
+    assert "0.0% ✗ MISS" in card and "lowest: P1 response" in card
+    assert "2 breached clocks (SLA targets missed) on 1 ticket" in card
+    assert "2 breached clocks" in manager.get("/contracts").text
