@@ -36,6 +36,12 @@ def local(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %H
     return f"{shown.strftime(fmt)} {shown.tzname()}"
 
 
+def utcday(value: datetime | None) -> str:
+    """A date stored as midnight UTC (in service since), shown as the date it was given: ``05 Feb 2026``
+    (in the contract's zone it would read as the day before west of UTC)."""
+    return "—" if value is None else value.astimezone(UTC).strftime("%d %b %Y")
+
+
 def iso(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -117,7 +123,7 @@ def new_form_key() -> str:
 
 
 templates.env.filters.update(local=local, iso=iso, minutes=minutes, countdown=countdown, pct=pct, money=money,
-                             period=period, business_hours=business_hours, who=who)
+                             period=period, business_hours=business_hours, who=who, utcday=utcday)
 templates.env.globals.update(METRIC_NAMES=METRIC_NAMES, STATUS_NAMES=STATUS_NAMES, EVENT_NAMES=EVENT_NAMES,
                              CSRF_FIELD=CSRF_FIELD, new_form_key=new_form_key,
                              CREDIT_REASONS=CREDIT_REASONS)

@@ -250,3 +250,14 @@ def test_a_ticket_page_reads_in_plain_words_for_the_engineer(engineer: TestClien
     assert '<strong id="status">Resolved</strong></dd>' in html  # the unit is no longer down
     timeline = html[html.index('id="timeline"'):html.index('id="work"')]
     assert "user:eng" not in timeline and '<span class="muted">eng' in timeline
+
+
+def test_an_in_service_date_reads_as_the_date_given_not_the_day_before_in_new_york(
+        engineer: TestClient, world: World, session: Session) -> None:
+    from tests.builders import make_unit
+
+    unit = make_unit(session, contract=world.contract, serial="CRAWL-205",
+                     in_service_at=datetime(2026, 2, 5, tzinfo=UTC))
+    session.commit()
+    html = engineer.get(f"/units/{unit.id}").text
+    assert "<dd>05 Feb 2026</dd>" in html and "04 Feb 2026" not in html
