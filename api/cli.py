@@ -533,8 +533,26 @@ def serve(
         typer.echo(f"note: {hint}", err=True)
 
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
-                log_level=get_settings().log_level.lower())
+                log_level=get_settings().log_level.lower(),
+                access_log=False)  # slatrack.access logs each request once (with its request id)
+
+
+def _quiet_library_noise() -> None:
+    """What a user should not see on every command: pyHanko imports cryptography's DSA (which we
+    never use) and that import warns; typer labels flags ``<bool>`` in ``--help``."""
+    import warnings
+
+    from typer.core import TyperOption
+
+    warnings.filterwarnings("ignore", message="DSA is deprecated")
+    shown = TyperOption.display_type_rich
+
+    def no_type_for_flags(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = no_type_for_flags  # type: ignore[method-assign]
 
 
 def main() -> None:
+    _quiet_library_noise()
     app()

@@ -7,6 +7,7 @@ error pages for web routes (the JSON error body stays for ``/api/v1``).
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -18,10 +19,17 @@ SESSION_COOKIE = "slatrack_session"
 SESSION_HOURS = 12
 
 
+def favicon() -> FileResponse:
+    """Browsers ask every site for ``/favicon.ico``: answer it rather than log a 404 per visit."""
+    return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     errors.install(app)
     app.include_router(field.router)
     app.include_router(manage.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=settings.secure_cookies)

@@ -134,6 +134,7 @@ NON_API: dict[str, dict[str, str]] = {
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /static": PUBLIC,
     "GET /static/swagger-ui": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     "GET /": row("303 303 303 303 303 303 303 303"),
     "GET /login": PUBLIC,
     "POST /login": row("400 400 400 400 400 403 400 400"),  # wrong password: one message; no session: no CSRF token
@@ -332,6 +333,7 @@ NON_API_REQUESTS: dict[str, Callable[[Tenant], Request]] = {
     "GET /docs/oauth2-redirect": lambda t: ("/docs/oauth2-redirect", {}),
     "GET /static": lambda t: ("/static/app.css", {}),
     "GET /static/swagger-ui": lambda t: ("/static/swagger-ui/swagger-ui.css", {}),
+    "GET /favicon.ico": lambda t: ("/favicon.ico", {}),
     "GET /": lambda t: ("/", {}),
     "GET /login": lambda t: ("/login", {}),
     "POST /login": lambda t: ("/login", {"data": {"csrf_token": CSRF, "username": "nobody", "password": "wrong-1234"}}),
