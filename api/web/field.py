@@ -77,7 +77,8 @@ def logout(request: Request, _csrf: CsrfDep) -> Response:
 def my_work(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
     items = worklist.open_work(session, principal)
     counts = {k: sum(1 for i in items if i.urgency == k) for k in ("breached", "at-risk", "ok", "paused")}
-    return page(request, "work.html", {"items": items, "counts": counts})
+    return page(request, "work.html", {"items": items, "counts": counts,
+                                       "waiting": worklist.waiting_to_close(session, principal)})
 
 
 # --- a ticket ---------------------------------------------------------------------------------

@@ -261,3 +261,20 @@ def test_an_in_service_date_reads_as_the_date_given_not_the_day_before_in_new_yo
     session.commit()
     html = engineer.get(f"/units/{unit.id}").text
     assert "<dd>05 Feb 2026</dd>" in html and "04 Feb 2026" not in html
+
+
+def test_resolved_tickets_wait_on_my_work_until_closed(engineer: TestClient, navy: TestClient, world: World,
+                                                        session: Session) -> None:
+    reported = datetime.now(UTC) - timedelta(hours=3)
+    done = make_ticket(session, unit=world.unit, priority="P2", reported_at=reported, summary="Fixed, not closed")
+    add_event(session, done, "resolved", reported + timedelta(hours=1))
+    theirs = make_ticket(session, unit=world.other_unit, priority="P2", reported_at=reported,
+                         summary="Army fixed, not closed")
+    add_event(session, theirs, "resolved", reported + timedelta(hours=1))
+    session.commit()
+    html = engineer.get("/work").text
+    waiting = html[html.index('id="waiting"'):]
+    assert done.number in waiting and "Fixed, not closed" in waiting
+    assert "Army fixed" not in navy.get("/work").text  # an agency sees only its own
+    engineer.post(f"/tickets/{done.id}/events", data=_event_form(engineer, done.id, "closed"))
+    assert done.number not in engineer.get("/work").text
