@@ -77,3 +77,31 @@ def test_after_a_recorded_action_the_page_shows_its_top(browser: Any, live: Ctx)
     _submit(page, "button.action.acknowledged", tap=True)
     assert page.url.endswith(f"/tickets/{world.other_ticket_id}#top")
     assert "Recorded: Acknowledged." in page.inner_text(".flash") and _in_view(page, ".flash")
+
+
+def test_the_phone_header_is_two_rows_with_the_navigation_on_one_line(browser: Any, live: Ctx) -> None:
+    server, _world = live
+    page = _login(browser, server, "mgr", **PHONE)
+    tops = page.evaluate("[...document.querySelectorAll('header nav a')].map(a => a.getBoundingClientRect().top)")
+    assert len(tops) == 4 and len(set(tops)) == 1, tops  # every link on one line
+    brand = page.locator("header .brand").bounding_box()
+    logout = page.locator("header .logout button").bounding_box()
+    assert brand and logout and abs(brand["y"] + brand["height"] / 2 - logout["y"] - logout["height"] / 2) < 12
+    header = page.locator("header.top").bounding_box()
+    assert header and header["height"] < 100
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_the_api_docs_render_from_this_server_alone(browser: Any, live: Ctx) -> None:
+    server, _world = live
+    page = browser.new_context().new_page()
+    outside: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server.base_url) else None)
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(f"{server.base_url}/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=60_000)
+    assert "slatrack" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock").count() > 10  # the operations are listed
+    assert not outside, outside
+    assert not problems, problems
