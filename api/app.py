@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import errors, web
+from api import docs_ui, errors, web
 from api.middleware import RequestContext
 from api.ratelimit import limiter_for
 from api.routers import registry, reports, sla, system, tickets, uptime
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         version="0.1.0",
         description="Service-level tracker for equipment fleets under government contracts.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served from local files: api/docs_ui.py
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(sla.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(uptime.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(reports.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    docs_ui.install(app, openapi_url="/openapi.json", title="slatrack")
     web.install(app, settings)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,
                        max_upload_bytes=settings.max_upload_bytes,

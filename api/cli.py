@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from api.demo_setup import AGENCY_VAR, DEMO_VENDOR, DemoKeys, demo_keys, slatrack_command, use_demo_vendor, vendor_hint
 from api.settings import get_settings
 from fleet import audit, identity, unit_import
 from fleet.db import Database, make_engine
@@ -390,7 +391,7 @@ def demo(
     from fleet import demo as demo_world
     from fleet.db import utcnow
 
-    settings = get_settings()
+    settings = use_demo_vendor(get_settings())
     upgrade(settings.database_url)
     db = get_database()
     with db.transaction() as s:
@@ -416,27 +417,41 @@ def demo(
                                   done=lambda: bar.advance(task))
     with db.transaction() as s:
         demo_world.add_web_users(s, SYSTEM)  # also for a demo database loaded before web users existed
-        _, token = identity.create_key(s, SYSTEM, role="agency", name="demo agency key", agency_code="NAVFAC")
-        _, admin = identity.create_key(s, SYSTEM, role="admin", name="demo admin key")
-    base = f"http://{host}:{port}"
+        keys = demo_keys(s, settings.data_dir)
+    _print_demo(settings, keys, pdfs, signing.cert_path, f"http://{host}:{port}")
+    if not no_serve:
+        serve(host=host, port=port, workers=1)
+
+
+def _print_demo(settings: Any, keys: DemoKeys, pdfs: list[tuple[str, Path]], cert: Path, base: str) -> None:
+    """Where everything is. The tokens are shown when they are made; later starts name the file
+    that holds them (the curl lines read it), so the admin token is not in every start's log."""
+    from fleet import demo as demo_world
+
+    if keys.created:
+        key_lines = (f"  admin key     {keys.admin}\n  agency key    {keys.agency}   (NAVFAC: sees only its own "
+                     f"contracts)\n  keys kept in  {keys.path} (private; later starts reuse them)\n")
+    else:
+        key_lines = f"  API keys      in {keys.path} (admin, and agency NAVFAC); made on the first start\n"
+    vendor = f"  vendor        {settings.vendor_name}"
+    if settings.vendor_name == DEMO_VENDOR:
+        vendor += " (a demo name: set SLATRACK_VENDOR_NAME to yours)"
     typer.echo(f"""
 slatrack demo
   web pages     {base}/   sign in as:
 """ + "".join(f"    {user:<9} password {password:<14}{_demo_login_note(role, agency)}\n"
               for user, password, role, agency in demo_world.WEB_USERS) + f"""  API docs      {base}/docs
   data dir      {settings.data_dir}
-  admin key     {admin}
-  agency key    {token}   (NAVFAC: sees only its own contracts)
-  signing cert  {signing.cert_path}
+{key_lines}{vendor}
+  signing cert  {cert}
 sample reports (PDF/A-3b, signed; data attached):
 """ + "".join(f"  {kind:<18}{path}\n" for kind, path in pdfs) + f"""
 try:
-  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/contracts
-  curl -s -H "Authorization: Bearer {token}" {base}/api/v1/reports
-  slatrack report verify {pdfs[0][1]}
+  . {keys.path}
+  curl -s -H "Authorization: Bearer ${AGENCY_VAR}" {base}/api/v1/contracts
+  curl -s -H "Authorization: Bearer ${AGENCY_VAR}" {base}/api/v1/reports
+  {slatrack_command()} report verify {pdfs[0][1]}
 """)
-    if not no_serve:
-        serve(host=host, port=port, workers=1)
 
 
 def _demo_login_note(role: str, agency: str | None) -> str:
@@ -524,9 +539,31 @@ def serve(
     """Serve the API and web pages."""
     import uvicorn
 
+    hint = vendor_hint(get_settings())
+    if hint:
+        typer.echo(f"note: {hint}", err=True)
+
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
-                log_level=get_settings().log_level.lower())
+                log_level=get_settings().log_level.lower(),
+                access_log=False)  # slatrack.access logs each request once (with its request id)
+
+
+def _quiet_library_noise() -> None:
+    """What a user should not see on every command: pyHanko imports cryptography's DSA (which we
+    never use) and that import warns; typer labels flags ``<bool>`` in ``--help``."""
+    import warnings
+
+    from typer.core import TyperOption
+
+    warnings.filterwarnings("ignore", message="DSA is deprecated")
+    shown = TyperOption.display_type_rich
+
+    def no_type_for_flags(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = no_type_for_flags  # type: ignore[method-assign]
 
 
 def main() -> None:
+    _quiet_library_noise()
     app()

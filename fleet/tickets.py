@@ -385,8 +385,11 @@ def add_work_log(session: Session, principal: Principal, ticket_id: str, data: W
     principal.require("worklogs.write")
     ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
     _not_in_future(data.ended_at, "ended_at")
-    if data.started_at < ticket.reported_at - timedelta(days=1):
-        raise Invalid("work started more than a day before the ticket was reported", code="work_before_ticket")
+    reported = ticket.reported_at.replace(second=0, microsecond=0)  # forms give minutes: its minute counts
+    if data.started_at < reported:
+        raise Invalid(f"work cannot start before the ticket was reported "
+                      f"({ticket.reported_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)", code="work_before_ticket",
+                      details=[{"field": "started_at", "reported_at": ticket.reported_at.isoformat()}])
     log = WorkLog(agency_id=ticket.agency_id, ticket_id=ticket.id, started_at=data.started_at,
                   ended_at=data.ended_at, engineer=data.engineer, activity=data.activity, notes=data.notes,
                   recorded_at=utcnow(), created_by=principal.actor)

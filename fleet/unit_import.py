@@ -1,7 +1,8 @@
 """Bulk import of a fleet register from CSV: all rows or none.
 
 Columns (header row required, order free): ``serial, model, site, in_service_at`` and optional
-``notes``. Every problem is reported with its row number (the header is row 1) and column, and
+``notes``; ``in_service_at`` is a date (``2026-02-05``, midnight UTC) or an instant with its offset.
+Every problem is reported with its row number (the header is row 1) and column, and
 nothing is written unless every row is good. Cell text is stored as given; a value that starts
 with ``=``, ``+``, ``-`` or ``@`` is plain text here and is escaped wherever it is exported.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -64,7 +66,7 @@ def _parse_rows(reader: csv.DictReader[str], contract_id: str) -> tuple[list[tup
         try:
             data = UnitIn.model_validate({
                 "contract_id": contract_id, "serial": values["serial"], "model": values["model"],
-                "site": values["site"], "in_service_at": values["in_service_at"],
+                "site": values["site"], "in_service_at": _day_or_instant(values["in_service_at"]),
                 "notes": values.get("notes") or None})
         except ValidationError as exc:
             for err in exc.errors():
@@ -73,6 +75,15 @@ def _parse_rows(reader: csv.DictReader[str], contract_id: str) -> tuple[list[tup
             continue
         rows.append((index, data))
     return rows, errors
+
+
+def _day_or_instant(text: str) -> str:
+    """``2026-02-05`` (a plain date, as registers hold it) means midnight UTC; anything else is
+    read as an instant (``2026-02-05T08:00:00-05:00``)."""
+    try:
+        return f"{date.fromisoformat(text).isoformat()}T00:00:00Z" if len(text) == 10 else text
+    except ValueError:
+        return text
 
 
 def _duplicate_errors(session: Session, rows: list[tuple[int, UnitIn]]) -> list[dict[str, Any]]:

@@ -104,6 +104,27 @@ def open_work(session: Session, principal: Principal, *, now: datetime | None = 
 
 
 @dataclass(frozen=True)
+class Waiting:
+    ticket_id: str
+    number: str
+    priority: str
+    summary: str
+    unit_serial: str
+    resolved_at: datetime | None
+
+
+def waiting_to_close(session: Session, principal: Principal, *, limit: int = 200) -> list[Waiting]:
+    """Resolved tickets not yet closed, longest waiting first: off the open list (no clock runs),
+    but someone still has to close them."""
+    principal.require("read")
+    stmt = (select(Ticket.id, Ticket.number, Ticket.priority, Ticket.summary, Unit.serial, Ticket.resolved_at)
+            .join(Unit, Unit.id == Ticket.unit_id).where(Ticket.status == "resolved")
+            .order_by(Ticket.resolved_at, Ticket.number).limit(limit))
+    clause = scope_filter(Ticket, principal)
+    return [Waiting(*row) for row in session.execute(stmt if clause is None else stmt.where(clause)).all()]
+
+
+@dataclass(frozen=True)
 class Breach:
     ticket_id: str
     number: str

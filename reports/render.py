@@ -161,6 +161,12 @@ def fmt_date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
+def fmt_utc_day(value: datetime | None) -> str:
+    """A day stored as midnight UTC (a unit's in-service date), shown as the day it was given:
+    in a zone west of UTC it would read as the day before."""
+    return value.astimezone(_zone("UTC")).date().isoformat() if value else "—"
+
+
 def fmt_long_date(value: date) -> str:
     return f"{value.strftime('%B')} {value.day}, {value.year}"
 
@@ -228,6 +234,7 @@ def environment() -> Environment:
         "utc": fmt_utc,
         "w3c": fmt_w3c,
         "day": fmt_date,
+        "utcday": fmt_utc_day,
         "longdate": fmt_long_date,
         "lastday": last_day,
         "bytes": fmt_bytes,

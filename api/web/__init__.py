@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -21,6 +22,12 @@ from fleet.signin_throttle import Limits
 from fleet.websessions import Lifetimes
 
 SESSION_COOKIE = "slatrack_session"
+
+
+def favicon() -> FileResponse:
+    """Browsers ask every site for ``/favicon.ico``: answer it rather than log a 404 per visit."""
+    return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -35,5 +42,6 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(field.router)
     app.include_router(manage.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,
                        max_age=settings.session_max_hours * 3600, same_site="lax", https_only=settings.secure_cookies)

@@ -48,7 +48,8 @@ def root(request: Request) -> Response:
 def my_work(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
     items = worklist.open_work(session, principal)
     counts = {k: sum(1 for i in items if i.urgency == k) for k in ("breached", "at-risk", "ok", "paused")}
-    return page(request, "work.html", {"items": items, "counts": counts})
+    return page(request, "work.html", {"items": items, "counts": counts,
+                                       "waiting": worklist.waiting_to_close(session, principal)})
 
 
 # --- a ticket ---------------------------------------------------------------------------------
@@ -88,7 +89,9 @@ def ticket_page(request: Request, session: Session, principal: Principal, ticket
     reached = {f.type for f in timeline.effective(facts)}
     now = utcnow()
     can_act = principal.can("tickets.events")
-    form = {"started_at": local_input(now - timedelta(hours=1), tz), "ended_at": local_input(now, tz),
+    # the last hour, but never from before the ticket was reported (work cannot start earlier)
+    start = max(now - timedelta(hours=1), detail.reported_at.replace(second=0, microsecond=0))
+    form = {"started_at": local_input(start, tz), "ended_at": local_input(now, tz),
             "engineer": principal.name, "activity": "repair", "notes": "", "occurred_at": "",
             "reason": "", "late_reason": "", "parts": [("", "")] * 3}
     form.update(values or {})
@@ -136,11 +139,22 @@ def post_event(request: Request, ticket_id: str, session: SessionDep, principal:
         return ticket_page(request, session, principal, ticket_id, status_code=_status(exc),
                            errors={"event": f"{label} was not recorded: {message}"},
                            values={"occurred_at": occurred_at or "", "reason": reason or "",
-                                   "late_reason": late_reason or ""})
+                                   "late_reason": late_reason or "", "type": type})
     done = EVENT_NAMES.get(type, type)
     flash(request, f"Already recorded: {done} (this form was sent twice; it counts once)." if replayed
           else f"Recorded: {done}.")
-    return RedirectResponse(url, status_code=303)
+    # the form was sent to ...#event-error (so a refusal scrolls to its message); "#top" keeps the
+    # browser from carrying that fragment over to the ticket page
+    return RedirectResponse(url if "#" in url else f"{url}#top", status_code=303)
+
+
+@router.get("/tickets/{ticket_id}/events")
+@router.get("/tickets/{ticket_id}/work-logs")
+def form_address(ticket_id: str, request: Request) -> Response:
+    """A refused form leaves the browser at its POST address: reloading, sharing or reopening that
+    address (a GET) shows the ticket rather than 405."""
+    anchor = "#work" if request.url.path.endswith("/work-logs") else ""
+    return RedirectResponse(f"/tickets/{ticket_id}{anchor}", status_code=303)
 
 
 def _status(exc: Exception) -> int:

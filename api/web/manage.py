@@ -95,6 +95,7 @@ def contract_page(request: Request, contract_id: str, session: SessionDep, princ
                                          end_date=end)
     avail = uptime.contract_availability(session, principal, contract.id, start_date=start, end_date=end)
     comp = period.compliance
+    decided = [m for m in comp.metrics if m.percent_met is not None]
     rows = [Row(label=f"{m.priority} {m.metric.replace('_', ' ')}",
                 value=None if m.percent_met is None else Decimal(str(m.percent_met)),
                 threshold=Decimal(str(m.aql_percent)), passed=m.passed,
@@ -103,9 +104,11 @@ def contract_page(request: Request, contract_id: str, session: SessionDep, princ
     serials = dict(session.execute(select(Unit.id, Unit.serial).where(Unit.contract_id == contract.id)).all())
     units = sorted(avail.units, key=lambda u: (u.availability_percent is None, u.availability_percent or 0))
     return page(request, "contract.html", {
-        "c": contract, "tz": tz, "month": start, "prev": month_start(start, 1).strftime("%Y-%m"),
+        "c": contract, "tz": tz, "month": start, "month_end": end, "prev": month_start(start, 1).strftime("%Y-%m"),
         "next": end.strftime("%Y-%m") if end <= month_start(local_today(tz)) else None,
         "comp": comp, "avail": avail, "breaches": period.breaches, "serials": serials, "units": units,
+        "worst": min(decided, key=lambda m: m.percent_met or 0.0) if decided else None,
+        "breached_clocks": sum(m.breached for m in comp.metrics),
         "compliance_svg": compliance_chart(rows, title=f"SLA compliance {start:%B %Y} against AQL")
         if rows else "",
         "trend_svg": availability_chart(trend.monthly, trend.target_percent, "Fleet availability by month"),

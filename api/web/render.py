@@ -36,6 +36,12 @@ def local(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %H
     return f"{shown.strftime(fmt)} {shown.tzname()}"
 
 
+def utcday(value: datetime | None) -> str:
+    """A date stored as midnight UTC (in service since), shown as the date it was given: ``05 Feb 2026``
+    (in the contract's zone it would read as the day before west of UTC)."""
+    return "—" if value is None else value.astimezone(UTC).strftime("%d %b %Y")
+
+
 def iso(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -54,6 +60,25 @@ def minutes(value: float | int | None) -> str:
     else:
         text = f"{mm} min"
     return ("−" if float(value) < 0 else "") + text
+
+
+def business_hours(value: float | int | None) -> str:
+    """A business-hours target as the contract states it: ``2700`` → ``45 business hours`` (not
+    ``1 d 21 h``, which reads as calendar time)."""
+    if value is None:
+        return "—"
+    h, mm = divmod(round(abs(float(value))), 60)
+    if not mm:
+        return f"{h} business hour{'s' if h != 1 else ''}"
+    return f"{h} h {mm} min of business hours" if h else f"{mm} business minutes"
+
+
+def who(actor: str | None) -> str:
+    """``user:a.moreno`` → ``a.moreno``; ``key:dispatch`` → ``dispatch (API key)``: a name, not a principal id."""
+    kind, sep, name = (actor or "").partition(":")
+    if not sep:
+        return actor or "—"
+    return {"user": name, "key": f"{name} (API key)"}.get(kind, name or kind)
 
 
 def countdown(due: datetime | None, now: datetime | None = None) -> str:
@@ -98,7 +123,7 @@ def new_form_key() -> str:
 
 
 templates.env.filters.update(local=local, iso=iso, minutes=minutes, countdown=countdown, pct=pct, money=money,
-                             period=period)
+                             period=period, business_hours=business_hours, who=who, utcday=utcday)
 templates.env.globals.update(METRIC_NAMES=METRIC_NAMES, STATUS_NAMES=STATUS_NAMES, EVENT_NAMES=EVENT_NAMES,
                              CSRF_FIELD=CSRF_FIELD, new_form_key=new_form_key,
                              CREDIT_REASONS=CREDIT_REASONS)

@@ -220,3 +220,16 @@ def test_a_formula_like_cell_is_stored_as_plain_text(cli, session, tmp_path):
     path = _csv(tmp_path, "=CMD(1),Crawler X2,Pier 4,2025-06-01T08:00:00Z,")
     assert cli("import", "units", path, "--contract", "N-FORMULA").exit_code == 0
     assert _units(session, contract.id)[0][0] == "=CMD(1)"
+
+
+def test_a_register_with_plain_dates_imports_them_as_midnight_utc(cli, session, tmp_path):
+    contract = make_contract(session, number="N-DATES")
+    path = _csv(tmp_path, "CR-101,Crawler X2,Pier 4,2026-02-05,", "CR-102,Crawler X2,Pier 4,2026-02-30,")
+    result = cli("import", "units", path, "--contract", "N-DATES")
+    assert result.exit_code == 1 and "row 3, column in_service_at" in result.output  # no 30 February
+    path = _csv(tmp_path, "CR-101,Crawler X2,Pier 4,2026-02-05,")
+    result = cli("import", "units", path, "--contract", "N-DATES")
+    assert result.exit_code == 0, result.output
+    stored = session.execute(text("SELECT in_service_at FROM units WHERE serial = 'CR-101'")).scalar_one()
+    assert str(stored).startswith("2026-02-05 00:00:00")
+    assert _units(session, contract.id)[0][0] == "CR-101"

@@ -241,3 +241,19 @@ def test_the_ticket_list_filters_by_status_priority_and_period(client, session, 
     got = client.get("/api/v1/tickets", headers=eng, params={
         "reported_from": "2026-03-15T00:00:00Z", "reported_to": "2026-05-01T00:00:00Z"}).json()["items"]
     assert [t["priority"] for t in got] == ["P3"]
+
+
+def test_a_work_log_starting_before_the_ticket_was_reported_is_refused_and_changes_nothing(client, session, eng):
+    ticket = make_ticket(session, reported_at=datetime(2026, 3, 2, 14, 0, 40, tzinfo=UTC))
+    before = counts(session)
+    r = client.post(f"/api/v1/tickets/{ticket.id}/work-logs", headers=eng, json={
+        "started_at": iso(13, 59), "ended_at": iso(15), "engineer": "A. Smith", "activity": "travel"})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "work_before_ticket" and "before the ticket was reported" in error["message"]
+    assert error["details"][0]["field"] == "started_at"
+    assert counts(session) == before
+    # the minute it was reported counts (forms give minutes)
+    r = client.post(f"/api/v1/tickets/{ticket.id}/work-logs", headers=eng, json={
+        "started_at": iso(14), "ended_at": iso(15), "engineer": "A. Smith", "activity": "travel"})
+    assert r.status_code == 201, r.text

@@ -79,9 +79,10 @@ def test_an_engineer_acknowledges_logs_work_and_resolves_a_ticket(browser: Any, 
     timeline = page.inner_text("#timeline")
     assert timeline.index("Acknowledged") < timeline.index("Restored") < timeline.index("Resolved")
     assert set(_states(server, world.ticket_id).values()) == {"met"}
-    # the resolved ticket has left My work
+    # the resolved ticket has left the open list and waits to be closed
     page.goto(f"{server.base_url}/work")
-    assert world.ticket_number not in page.inner_text("main")
+    assert world.ticket_number not in page.inner_text("ol.worklist")
+    assert world.ticket_number in page.inner_text("ul.waiting")
 
 
 def test_a_manager_issues_a_contract_review_and_downloads_a_valid_pdf(browser: Any, live: Ctx) -> None:

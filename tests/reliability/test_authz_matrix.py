@@ -133,6 +133,8 @@ NON_API: dict[str, dict[str, str]] = {
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /static": PUBLIC,
+    "GET /static/swagger-ui": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     "GET /": row("303 303 303 303 303 303 303 303"),
     "GET /login": PUBLIC,
     "POST /login": row("400 400 400 400 400 403 400 400"),  # wrong password: one message; no session: no CSRF token
@@ -149,6 +151,9 @@ NON_API: dict[str, dict[str, str]] = {
     "GET /reports/{report_id}/pdf": PAGE,
     "POST /tickets/{ticket_id}/events": STAFF_POST,
     "POST /tickets/{ticket_id}/work-logs": STAFF_POST,
+    # a refused form's address reopened: back to the ticket page, which decides
+    "GET /tickets/{ticket_id}/events": row("303 303 303 303 303 303 303 303"),
+    "GET /tickets/{ticket_id}/work-logs": row("303 303 303 303 303 303 303 303"),
 }
 WEB_ROUTES = frozenset(r for r in NON_API if r.split(" ", 1)[1] not in ("/health", "/openapi.json", "/docs",
                                                                          "/docs/oauth2-redirect"))
@@ -327,6 +332,8 @@ NON_API_REQUESTS: dict[str, Callable[[Tenant], Request]] = {
     "GET /docs": lambda t: ("/docs", {}),
     "GET /docs/oauth2-redirect": lambda t: ("/docs/oauth2-redirect", {}),
     "GET /static": lambda t: ("/static/app.css", {}),
+    "GET /static/swagger-ui": lambda t: ("/static/swagger-ui/swagger-ui.css", {}),
+    "GET /favicon.ico": lambda t: ("/favicon.ico", {}),
     "GET /": lambda t: ("/", {}),
     "GET /login": lambda t: ("/login", {}),
     "POST /login": lambda t: ("/login", {"data": {"csrf_token": CSRF, "username": "nobody", "password": "wrong-1234"}}),
@@ -348,6 +355,8 @@ NON_API_REQUESTS: dict[str, Callable[[Tenant], Request]] = {
     "POST /tickets/{ticket_id}/work-logs": lambda t: (f"/tickets/{t.ids['ticket_id']}/work-logs", {"data": {
         "csrf_token": CSRF, "started_at": "2026-03-02T10:00", "ended_at": "2026-03-02T11:00", "engineer": "Sam",
         "activity": "repair", "notes": "", "form_key": ""}}),
+    "GET /tickets/{ticket_id}/events": lambda t: (f"/tickets/{t.ids['ticket_id']}/events", {}),
+    "GET /tickets/{ticket_id}/work-logs": lambda t: (f"/tickets/{t.ids['ticket_id']}/work-logs", {}),
 }
 
 

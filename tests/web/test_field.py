@@ -59,7 +59,7 @@ def test_each_action_posts_an_event_and_the_sla_state_changes(engineer: TestClie
     assert _states(session, tid)["response"] == "running"
     response = engineer.post(f"/tickets/{tid}/events", data=_event_form(engineer, tid, "acknowledged"),
                              follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == f"/tickets/{tid}"
+    assert response.status_code == 303 and response.headers["location"] == f"/tickets/{tid}#top"
     assert _states(session, tid)["response"] == "met"
     page = engineer.get(f"/tickets/{tid}").text
     assert "Recorded: Acknowledged." in page and "MET" in page
@@ -95,7 +95,7 @@ def test_a_double_submitted_work_log_records_once(engineer: TestClient, world: W
     zone = ZoneInfo("America/New_York")
     now = datetime.now(UTC).astimezone(zone)
     form = {"csrf_token": csrf_of(html), "form_key": key,
-            "started_at": (now - timedelta(minutes=50)).strftime("%Y-%m-%dT%H:%M"),
+            "started_at": (now - timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M"),
             "ended_at": (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"),
             "engineer": "A. Moreno", "activity": "repair", "notes": "Replaced the track",
             "part_number": ["TRK-220", "", ""], "quantity": ["2", "", ""]}
@@ -114,7 +114,7 @@ def test_work_log_times_are_read_in_the_contract_time_zone(engineer: TestClient,
     tid = world.ticket.id
     html = engineer.get(f"/tickets/{tid}").text
     local = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).replace(second=0, microsecond=0)
-    start = local - timedelta(minutes=30)
+    start = local - timedelta(minutes=15)
     engineer.post(f"/tickets/{tid}/work-logs", data={
         "csrf_token": csrf_of(html), "form_key": form_keys(html)[-1], "started_at": start.strftime("%Y-%m-%dT%H:%M"),
         "ended_at": local.strftime("%Y-%m-%dT%H:%M"), "engineer": "J. Chen", "activity": "diagnosis"})
@@ -214,3 +214,67 @@ def test_an_agency_user_reads_its_ticket_but_gets_no_action_buttons(navy: TestCl
                          data={"csrf_token": csrf_of(html), "type": "acknowledged", "form_key": "x"})
     assert response.status_code == 403 and "may not" in response.text
     assert row_counts(session) == before
+
+
+def test_the_work_log_form_refuses_work_before_the_report_and_defaults_to_after_it(
+        engineer: TestClient, world: World, session: Session) -> None:
+    tid = world.ticket.id  # reported 20 minutes ago
+    zone = ZoneInfo("America/New_York")
+    html = engineer.get(f"/tickets/{tid}").text
+    reported = world.ticket.reported_at.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    assert f'id="started_at" name="started_at" type="datetime-local" value="{reported}"' in html
+    before = row_counts(session)
+    now = datetime.now(UTC).astimezone(zone)
+    response = engineer.post(f"/tickets/{tid}/work-logs", data={
+        "csrf_token": csrf_of(html), "form_key": form_keys(html)[-1], "engineer": "A. Moreno",
+        "activity": "travel", "started_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ended_at": now.strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 422
+    assert "The work log was not saved: Work cannot start before the ticket was reported" in response.text
+    assert row_counts(session) == before
+
+
+def test_a_ticket_page_reads_in_plain_words_for_the_engineer(engineer: TestClient, world: World,
+                                                             session: Session) -> None:
+    ticket = make_ticket(session, unit=world.unit, priority="P2", unit_down=True,
+                         reported_at=datetime.now(UTC) - timedelta(hours=2), summary="Camera mast jammed")
+    session.commit()
+    html = engineer.get(f"/tickets/{ticket.id}").text
+    assert "Open</strong> · unit down" in html
+    assert "40 business hours" in html and "(business hours)" not in html  # P2 resolve: 2,400 minutes
+    for action in ("restored", "resolved"):
+        sent = engineer.post(f"/tickets/{ticket.id}/events", data=_event_form(engineer, ticket.id, action),
+                             follow_redirects=False)
+        assert sent.status_code == 303, sent.text[-2000:]
+    html = engineer.get(f"/tickets/{ticket.id}").text
+    assert '<strong id="status">Resolved</strong></dd>' in html  # the unit is no longer down
+    timeline = html[html.index('id="timeline"'):html.index('id="work"')]
+    assert "user:eng" not in timeline and '<span class="muted">eng' in timeline
+
+
+def test_an_in_service_date_reads_as_the_date_given_not_the_day_before_in_new_york(
+        engineer: TestClient, world: World, session: Session) -> None:
+    from tests.builders import make_unit
+
+    unit = make_unit(session, contract=world.contract, serial="CRAWL-205",
+                     in_service_at=datetime(2026, 2, 5, tzinfo=UTC))
+    session.commit()
+    html = engineer.get(f"/units/{unit.id}").text
+    assert "<dd>05 Feb 2026</dd>" in html and "04 Feb 2026" not in html
+
+
+def test_resolved_tickets_wait_on_my_work_until_closed(engineer: TestClient, navy: TestClient, world: World,
+                                                        session: Session) -> None:
+    reported = datetime.now(UTC) - timedelta(hours=3)
+    done = make_ticket(session, unit=world.unit, priority="P2", reported_at=reported, summary="Fixed, not closed")
+    add_event(session, done, "resolved", reported + timedelta(hours=1))
+    theirs = make_ticket(session, unit=world.other_unit, priority="P2", reported_at=reported,
+                         summary="Army fixed, not closed")
+    add_event(session, theirs, "resolved", reported + timedelta(hours=1))
+    session.commit()
+    html = engineer.get("/work").text
+    waiting = html[html.index('id="waiting"'):]
+    assert done.number in waiting and "Fixed, not closed" in waiting
+    assert "Army fixed" not in navy.get("/work").text  # an agency sees only its own
+    engineer.post(f"/tickets/{done.id}/events", data=_event_form(engineer, done.id, "closed"))
+    assert done.number not in engineer.get("/work").text

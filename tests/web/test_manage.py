@@ -146,3 +146,28 @@ def test_the_verify_page_accepts_an_issued_pdf_and_rejects_an_altered_copy(manag
 def test_an_engineer_sees_reports_but_not_the_issue_form(engineer: TestClient) -> None:
     html = engineer.get("/reports").text
     assert "Issued reports" in html and 'id="report-form"' not in html
+
+
+def test_the_contract_review_link_carries_the_viewed_month_from_its_first_day_to_the_next_months(
+        manager: TestClient, world: World) -> None:
+    start, end = _month_bounds()
+    html = manager.get(f"/contracts/{world.contract.id}").text
+    assert f"from={start}&amp;to={end}" in html
+    html = manager.get(f"/contracts/{world.contract.id}?month=2025-12").text
+    assert "from=2025-12-01&amp;to=2026-01-01" in html
+    form = manager.get(f"/reports?kind=contract_review&contract_id={world.contract.id}&from={start}&to={end}").text
+    assert f'value="{start}"' in form and f'value="{end}"' in form
+
+
+def test_the_sla_card_shows_the_lowest_percentage_and_counts_breaches_as_the_contracts_list_does(
+        manager: TestClient, world: World, session: Session) -> None:
+    from zoneinfo import ZoneInfo
+
+    reported = datetime.now(UTC) - timedelta(hours=10)  # P1 response (1 h) and restore (8 h) both missed
+    make_ticket(session, unit=world.unit, priority="P1", reported_at=reported, summary="Never acknowledged")
+    month = reported.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
+    html = manager.get(f"/contracts/{world.contract.id}", params={"month": month}).text
+    card = html[html.index("SLA compliance"):html.index("Compliance by priority")]
+    assert "0.0% ✗ MISS" in card and "lowest: P1 response" in card
+    assert "2 breached clocks (SLA targets missed) on 1 ticket" in card
+    assert "2 breached clocks" in manager.get("/contracts").text
