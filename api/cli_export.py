@@ -2,18 +2,21 @@
 
 Registered on the app in :mod:`api.cli` (``app.command("export")(export_command)``); reads in
 one read-only transaction as the operator (the ``system`` principal), as the report commands do.
+The exports are imported when the command runs (the CLI starts without them, as for reports).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from fleet.errors import DomainError
-from reports.exports import ExportFormat, ExportKind
+
+if TYPE_CHECKING:
+    from reports.exports import ExportFormat
 
 Kind = Annotated[str, typer.Argument(help="compliance, availability or tickets", show_default=False)]
 
@@ -45,8 +48,10 @@ def _instant(text: str | None, option: str) -> datetime | None:
 
 
 def _format(fmt: str | None, output: Path) -> ExportFormat:
+    from reports.exports import EXPORT_FORMATS
+
     chosen = (fmt or output.suffix.lstrip(".") or "csv").lower()
-    if chosen not in get_args(ExportFormat):
+    if chosen not in EXPORT_FORMATS:
         if fmt is None:
             return "csv"
         _fail(f"--format {fmt!r}: choose csv or xlsx")
@@ -72,7 +77,7 @@ def export_command(
     from fleet.principal import SYSTEM
     from reports import exports
 
-    if kind not in get_args(ExportKind):
+    if kind not in exports.EXPORT_KINDS:
         _fail(f"no export {kind!r}: choose compliance, availability or tickets")
     chosen = _format(fmt, output)
     start, end = _day(from_, "--from"), _day(to, "--to")
