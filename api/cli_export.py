@@ -18,7 +18,7 @@ from fleet.errors import DomainError
 if TYPE_CHECKING:
     from reports.exports import ExportFormat
 
-Kind = Annotated[str, typer.Argument(help="compliance, availability or tickets", show_default=False)]
+Kind = Annotated[str, typer.Argument(help="compliance, availability or tickets", metavar="KIND", show_default=False)]
 
 
 def _fail(message: str) -> None:
