@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from api.demo_setup import AGENCY_VAR, DEMO_VENDOR, DemoKeys, demo_keys, slatrack_command, use_demo_vendor, vendor_hint
+from api.cli_export import export_command
 from api.settings import get_settings
 from fleet import audit, identity, unit_import
 from fleet.db import Database, make_engine
@@ -28,6 +29,7 @@ report_app = typer.Typer(no_args_is_help=True, help="Issue and verify PDF report
 for name, sub in [("db", db_app), ("keys", keys_app), ("users", users_app), ("import", import_app),
                   ("audit", audit_app), ("report", report_app)]:
     app.add_typer(sub, name=name)
+app.command("export", no_args_is_help=True)(export_command)
 
 F = TypeVar("F", bound=Callable[..., Any])
 _database: Database | None = None

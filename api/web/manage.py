@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import ReadSessionDep, SessionDep, get_db
+from api.deps import AnswersDep, ReadSessionDep, SessionDep, get_db
+from api.routers import exports as export_routes
 from api.routers.reports import ReportIn, _visible, pdf_filename, redacted
 from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
@@ -27,8 +28,9 @@ from fleet.models import Calendar, Contract, Report, Unit
 from fleet.principal import Principal
 from fleet.schemas.types import check_day
 from fleet.tenancy import get_scoped, scope_filter, scoped
-from reports import gather
+from reports import exports, gather
 from reports.charts import Row, compliance_chart
+from reports.exports import EXPORT_FORMATS, EXPORT_KINDS, ExportFormat, ExportKind
 from reports.verify import verify_pdf
 
 router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
@@ -113,7 +115,21 @@ def contract_page(request: Request, contract_id: str, session: SessionDep, princ
         if rows else "",
         "trend_svg": availability_chart(trend.monthly, trend.target_percent, "Fleet availability by month"),
         "can_report": principal.can("reports.create"),
+        "exports": [(kind, [(fmt, f"/contracts/{contract.id}/export/{kind}.{fmt}?month={start:%Y-%m}")
+                            for fmt in EXPORT_FORMATS]) for kind in EXPORT_KINDS],
     })
+
+
+@router.get("/contracts/{contract_id}/export/{kind}.{fmt}")
+def contract_export(contract_id: str, kind: ExportKind, fmt: ExportFormat, session: SessionDep,
+                    principal: WebPrincipal, answers: AnswersDep, month: str | None = None) -> Response:
+    """The month the contract page shows (its calendar's time zone), as a spreadsheet: the same
+    export as the API's (``/api/v1/contracts/{id}/{kind}.{fmt}``)."""
+    contract = get_scoped(session, Contract, contract_id, principal, what="contract")
+    tz = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
+    start = _month(month, tz)
+    return export_routes.download(exports.export(session, principal, kind, fmt, contract.id, start_date=start,
+                                   end_date=month_start(start, -1), at=None, as_of=None, answers=answers))
 
 
 # --- reports ----------------------------------------------------------------------------------

@@ -91,3 +91,37 @@ class AtRiskOut(BaseModel):
     elapsed_minutes: float
     due_at: datetime | None
     percent_used: float
+
+
+class PeriodTicketOut(BaseModel):
+    """One ticket of a contract's period with its clocks (``GET /contracts/{id}/tickets``)."""
+
+    id: str
+    number: str
+    unit_id: str
+    unit_serial: str
+    priority: str = Field(description="the priority at `at` (targets follow it)")
+    initial_priority: str
+    status: str = Field(description="open, acknowledged, on_site, restored, resolved, closed or paused, at `at`")
+    summary: str
+    unit_down: bool
+    reported_at: datetime
+    recorded_at: datetime
+    policy_version: int
+    metrics: list[MetricClockOut]
+
+
+class PeriodTicketsOut(BaseModel):
+    """Every ticket of the contract reported in ``[from, to)`` (contract calendar's time zone) and
+    recorded by ``as_of``, in ``(reported_at, id)`` order, with its SLA clocks read at ``at``."""
+
+    contract_id: str
+    contract_number: str
+    from_: date = Field(alias="from")
+    to: date
+    timezone: str
+    as_of: datetime
+    at: datetime
+    tickets: list[PeriodTicketOut]
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
