@@ -11,8 +11,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from api.demo_setup import AGENCY_VAR, DEMO_VENDOR, DemoKeys, demo_keys, slatrack_command, use_demo_vendor, vendor_hint
 from api.cli_export import export_command
+from api.demo_setup import AGENCY_VAR, DEMO_VENDOR, DemoKeys, demo_keys, slatrack_command, use_demo_vendor, vendor_hint
 from api.settings import get_settings
 from fleet import audit, identity, unit_import
 from fleet.db import Database, make_engine
