@@ -24,3 +24,10 @@ class ReportConflict(Conflict):
     changed, which append-only facts should make impossible)."""
 
     code = "report_conflict"
+
+
+class PdfTooComplex(Invalid):
+    """An uploaded PDF cannot be checked within the verify limits (time, memory, objects,
+    revisions, pages): nothing is said about it."""
+
+    code = "pdf_too_complex"

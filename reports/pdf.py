@@ -195,7 +195,7 @@ def _context() -> multiprocessing.context.BaseContext:
         methods = multiprocessing.get_all_start_methods()
         if "forkserver" in methods:
             forkserver = multiprocessing.get_context("forkserver")
-            forkserver.set_forkserver_preload(["reports.pdf"])
+            forkserver.set_forkserver_preload(["reports.pdf", "reports.pdfcheck"])  # + the verify worker
             ctx = forkserver
         else:  # pragma: no cover - macOS/Windows
             ctx = multiprocessing.get_context("spawn")

@@ -27,7 +27,7 @@ class AuditEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), index=True)  # verify: is a report's head still here
     # Which figures the write can change (fleet.answers): the contract (None: any contract) and
     # the earliest instant (None: any period). Derived from the entry, not part of it: outside
     # the hash, so the ledger's content and its verification are unchanged.
