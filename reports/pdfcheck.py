@@ -318,7 +318,7 @@ def _describe(reader: Any, base: int, sigs: tuple[SignatureInfo, ...], limits: V
                 if keys:
                     kind = "page_content" if "/Contents" in keys else "page_change"
                     out.append(Addition(kind, True, f"revision {rev} changes page {i} ({', '.join(keys)})", rev, i))
-            if _content_refs(page) & changed:
+            if _content_refs(page) & _content_refs(old_page) & changed:  # an existing stream rewritten in place
                 out.append(Addition("page_content", True, f"revision {rev} rewrites the content of page {i}", rev, i))
             old_annots = set(_annotation_refs(old_page))
             for a in _annotation_refs(page):
