@@ -16,6 +16,7 @@ memory, objects, revisions, pages) the answer is ``too_complex`` with the reason
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import io
@@ -86,6 +87,7 @@ class Inspection:
     additions: tuple[Addition, ...] = ()
     signatures: tuple[SignatureInfo, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    cpu_s: float = 0.0  # the worker's CPU seconds (resource accounting, for the figures; no clock read)
 
 
 class _TooComplex(Exception):
@@ -159,8 +161,9 @@ def _inspect_revisions(pdf: bytes, issued_len: int, limits: VerifyLimits) -> Ins
         return Inspection(issued_revision=base + 1, total_revisions=total, rejected=first_line,
                           additions=additions, signatures=signatures, problems=tuple(problems))
     return Inspection(issued_revision=base + 1, total_revisions=total, level=review.modification_level.name,
-                      changed_fields=tuple(sorted(review.changed_form_fields)), additions=additions,
-                      signatures=signatures, problems=tuple(problems))
+                      changed_fields=tuple(sorted(str(f) for f in review.changed_form_fields)), additions=additions,
+                      signatures=signatures, problems=tuple(problems))  # plain str: pyHanko's strings carry
+    # their reader, which would pickle back to the server as megabytes
 
 
 def _later_signatures(reader: Any, base: int) -> list[SignatureInfo]:
@@ -371,7 +374,9 @@ def _worker(conn: multiprocessing.connection.Connection, pdf: bytes, issued_len:
         # The forkserver preloaded WeasyPrint and pyHanko: without this every collection of the
         # oldest generation walks all their objects again, and the analysis allocates a lot.
         gc.freeze()
-        conn.send(inspect_pdf(pdf, issued_len, limits))
+        found = inspect_pdf(pdf, issued_len, limits)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        conn.send(dataclasses.replace(found, cpu_s=usage.ru_utime + usage.ru_stime))
     except MemoryError:
         conn.send(Inspection(too_complex=f"reading the PDF needs more than {limits.memory_mb} MB of memory"))
     except BaseException as exc:  # report any failure to the parent

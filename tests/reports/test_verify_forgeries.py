@@ -155,3 +155,13 @@ def test_a_pdf_over_the_limits_is_refused_not_judged(session: Session, issued: R
         verify_pdf(session, forgeries.countersign(countersigned, forger, visible=False, name="again"),
                    limits=VerifyLimits(max_revisions=1))
     assert verify_pdf(session, issued.pdf, limits=VerifyLimits(max_objects=1)).valid  # the fast path parses nothing
+
+
+def test_the_worker_answers_with_plain_data(issued: Report, forger: tuple[Path, Path]) -> None:
+    import pickle
+
+    from reports.pdfcheck import inspect_pdf
+
+    found = inspect_pdf(forgeries.countersign(issued.pdf, forger, visible=False), len(issued.pdf), VerifyLimits())
+    assert found.level == "FORM_FILLING" and found.changed_fields == ("agency-countersignature",)
+    assert len(pickle.dumps(found)) < 16_000  # no pyHanko object (each drags its whole reader along)
