@@ -150,3 +150,16 @@ def test_the_web_verify_page_explains_a_forgery_and_links_the_issued_report(
     assert "NOT VALID — someone added to this report after it was issued" in page
     assert f'href="/reports/{report_id}/pdf"' in page and "Download the report as issued" in page
     assert "Square annotation" in page and "YES" in page
+
+
+def test_hostile_additions_get_a_clear_answer_never_a_500(client: TestClient, world: World,
+                                                          issued: tuple[str, bytes]) -> None:
+    _report_id, pdf = issued
+    startxref = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    huge = pdf + (b"xref\n0 1\n0000000000 65535 f \ntrailer\n<</Size 90000000/Root 1 0 R/Prev %d>>\nstartxref\n%d\n"
+                  b"%%%%EOF\n" % (startxref, len(pdf)))
+    r = client.post("/api/v1/reports/verify", headers=world.manager, files={"file": ("h.pdf", huge, "application/pdf")})
+    assert_error(r, 422, "pdf_too_complex")  # 90,000,000 objects declared: over the limit, not read
+    nested = pdf + b"1 0 obj " + b"[" * 200_000 + b" endobj\n%%EOF\n"
+    body = verify(client, world.manager, nested)
+    assert (body["valid"], body["status"]) == (False, "altered")
