@@ -278,7 +278,10 @@ def _field_of(annot: Any) -> tuple[str | None, str | None]:
 def _describe_annotation(annot: Any, *, rev: int, page: int, changed: bool,
                          signatures: dict[str, SignatureInfo]) -> Addition:
     rect = _rect(annot)
-    visible = _is_visible(annot, rect)
+    # An action (/A, /AA: JavaScript, links) can show or change things whatever the rectangle:
+    # counted as visible.
+    acts = any(key in node for node in (annot, _get(annot, "/Parent") or {}) for key in ("/A", "/AA"))
+    visible = acts or _is_visible(annot, rect)
     ftype, name = _field_of(annot)
     sig = signatures.get(name or "")
     if ftype == "/Sig" and sig is not None:
@@ -292,6 +295,8 @@ def _describe_annotation(annot: Any, *, rev: int, page: int, changed: bool,
         kind, label = "annotation", f"{str(_get(annot, '/Subtype', '/Annot'))[1:]} annotation"
     if name:
         label += f" named {name!r}"
+    if acts:
+        label += " with an action (/A or /AA)"
     where = f" at [{', '.join(f'{v:g}' for v in rect)}]" if rect else ""
     verb = "changes" if changed else "adds"
     seen = "a visible" if visible else "an invisible"

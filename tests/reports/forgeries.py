@@ -193,3 +193,22 @@ def dss_added(pdf: bytes, cert_pem: Path) -> bytes:
     DocumentSecurityStore.add_dss(out, sig_contents=None, certs=[load_cert_from_pemder(str(cert_pem))],
                                   force_write=True)
     return out.getvalue()
+
+
+def hidden_field_with_javascript(pdf: bytes) -> bytes:
+    """An unsigned signature field flagged Hidden, of no size, whose widget runs JavaScript when
+    the page opens (which could show anything)."""
+
+    def change(w: IncrementalPdfFileWriter) -> None:
+        script = generic.DictionaryObject({_n("/S"): _n("/JavaScript"),
+                                           _n("/JS"): generic.TextStringObject("app.alert('AVAILABILITY 99.9% PASS')")})
+        ref = _add_annotation(w, generic.DictionaryObject({
+            _n("/Type"): _n("/Annot"), _n("/Subtype"): _n("/Widget"), _n("/FT"): _n("/Sig"),
+            _n("/T"): generic.TextStringObject("quiet"), _n("/F"): generic.NumberObject(2),
+            _n("/Rect"): _rect((0, 0, 0, 0)), _n("/AA"): generic.DictionaryObject({_n("/PO"): script}),
+        }))
+        form = w.root["/AcroForm"]
+        form[_n("/Fields")] = generic.ArrayObject([*form["/Fields"], ref])
+        w.update_container(form)
+
+    return append(pdf, change)

@@ -165,3 +165,10 @@ def test_the_worker_answers_with_plain_data(issued: Report, forger: tuple[Path, 
     found = inspect_pdf(forgeries.countersign(issued.pdf, forger, visible=False), len(issued.pdf), VerifyLimits())
     assert found.level == "FORM_FILLING" and found.changed_fields == ("agency-countersignature",)
     assert len(pickle.dumps(found)) < 16_000  # no pyHanko object (each drags its whole reader along)
+
+
+def test_a_hidden_field_that_runs_javascript_is_not_valid(session: Session, issued: Report) -> None:
+    forged = forgeries.hidden_field_with_javascript(issued.pdf)
+    result = verify_pdf(session, forged)
+    assert_forged(result, issued, forged, "signature_field")
+    assert "with an action" in " ".join(result.reasons)
