@@ -10,8 +10,10 @@ state the report cites (an ``audit_entries`` row with the report's ``audit_head`
    (``DEFAULT_DIFF_POLICY.review_file`` from the issued revision, see :mod:`reports.pdfcheck`)
    must clear each later revision at ``LTA_UPDATES`` (DSS, document timestamps, metadata) or
    ``FORM_FILLING``; at ``FORM_FILLING`` every annotation or form field added or changed must be
-   **invisible** (flagged Hidden, or a rectangle of no area), every form field a signature field,
-   and every later signature intact. So a contracting officer's invisible countersignature, by
+   **invisible** (flagged Hidden, or a rectangle of no area, and no ``/A``/``/AA`` action), every
+   form field a signature field, and every later signature intact. (pyHanko alone clears an
+   unsigned signature field that paints the whole cover at ``FORM_FILLING``: the visibility rule
+   is what refuses it.) So a contracting officer's invisible countersignature, by
    any key, is accepted and named (its signer is listed, "not this server's certificate" unless
    it is ours); a visible one is not, nor an unsigned signature field with an appearance, a
    FreeText/Square note, new or rewritten page content, or bytes after the last ``%%EOF``.
