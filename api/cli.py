@@ -363,19 +363,33 @@ def report_unit_history(
 
 
 @report_app.command("verify")
-def report_verify(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
-    """Exit 0 when FILE is a report we issued, unaltered; 1 with the reasons otherwise."""
+@domain_errors
+def report_verify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    extract_issued: Annotated[Path | None, typer.Option(
+        help="write the issued revision found inside FILE (the report as issued) to this path")] = None,
+) -> None:
+    """Exit 0 when FILE is a report we issued and a reader sees exactly what we issued; 1 with
+    the reasons (and what later revisions added) otherwise."""
     from reports.verify import verify_pdf
 
     pdf = file.read_bytes()
+    settings = get_settings()
     with get_database().transaction(write=False) as s:
-        result = verify_pdf(s, pdf, trusted_certs=get_settings().trusted_certs())
+        result = verify_pdf(s, pdf, trusted_certs=settings.trusted_certs(), limits=settings.verify_limits())
+    issued = result.issued_revision
+    if issued is not None and extract_issued is not None:
+        extract_issued.write_bytes(pdf[:issued.byte_length])
+    lines = [f"  {r}" for r in result.reasons]
+    lines += [f"  + {a.description}" for a in result.additions if a.visible or a.kind == "trailing_data"]
+    if issued is not None and not result.valid:
+        lines.append(f"  the issued report {issued.report_id} is the first {issued.byte_length} bytes of this file"
+                     + (f": written to {extract_issued}" if extract_issued is not None
+                        else " (extract it with --extract-issued PATH)"))
     if result.valid:
-        typer.echo(f"valid: report {result.report_id}")
-        for reason in result.reasons:
-            typer.echo(f"  {reason}")
+        typer.echo("\n".join([f"valid: report {result.report_id}", *lines]))
         return
-    fail("\n".join([f"invalid ({result.status}): {file}", *(f"  {r}" for r in result.reasons)]))
+    fail("\n".join([f"invalid ({result.status}): {file}", *lines]))
 
 
 @app.command()
@@ -461,19 +475,17 @@ def _demo_login_note(role: str, agency: str | None) -> str:
 
 
 def _demo_signer(settings: Any) -> Any:
-    """The configured signing key, or a self-signed demo key in the data dir (made once). The
-    served demo signs and trusts it too."""
-    import os
-
-    from reports.signing import SigningKey, make_demo_signing_key
+    """The configured signing key, or a self-signed demo key in the data dir (made once), which
+    every later process (CLI, served web pages and API) finds there and signs with too
+    (:meth:`api.settings.Settings.signing_paths`)."""
+    from api.settings import DEMO_SIGNING_DIR
+    from reports.signing import make_demo_signing_key
 
     configured = settings.signer()
     if configured is not None:
         return configured
-    key, cert = make_demo_signing_key(settings.data_dir / "signing")
-    os.environ["SLATRACK_SIGNING_KEY"], os.environ["SLATRACK_SIGNING_CERT"] = str(key), str(cert)
-    get_settings.cache_clear()
-    return SigningKey(key_path=key, cert_path=cert, signer_name=settings.vendor_name)
+    make_demo_signing_key(settings.data_dir / DEMO_SIGNING_DIR)
+    return settings.signer()
 
 
 def write_demo_reports(db: Database, directory: Path, *, signer: Any, vendor: str, now: datetime,

@@ -12,7 +12,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from reports.pdfcheck import VerifyLimits
     from reports.signing import SigningKey
+
+# Where `slatrack demo` writes its self-signed key (reports.signing.make_demo_signing_key).
+DEMO_SIGNING_DIR = "signing"
 
 
 class Settings(BaseSettings):
@@ -29,8 +33,13 @@ class Settings(BaseSettings):
                                 "each database round trip: a write holding the audit chain's lock then holds it "
                                 "that much longer, and every writer queues (bench/load.py: p99 230 ms with 8, "
                                 "100 ms with 4, 28 ms with 2). For more concurrency run more worker processes")
-    signing_key: Path | None = Field(default=None, description="PEM private key for PAdES signing")
+    signing_key: Path | None = Field(default=None, description="PEM private key for PAdES signing; when neither "
+                                     "it nor signing_cert is set, the key `slatrack demo` wrote into "
+                                     "data_dir/signing is used if present")
     signing_cert: Path | None = Field(default=None, description="PEM certificate matching signing_key")
+    verify_timeout_seconds: float = Field(default=30.0, gt=0, description="wall-clock budget for reading one "
+                                          "uploaded PDF in POST /reports/verify (a worker process)")
+    verify_memory_mb: int = Field(default=1536, gt=0, description="address-space limit of that worker process")
     max_body_bytes: int = 16 * 1024 * 1024
     max_upload_bytes: int = 128 * 1024 * 1024
     rate_limit_per_minute: int = Field(default=6000, description="requests per minute per API key and worker "
@@ -57,24 +66,47 @@ class Settings(BaseSettings):
     vendor_name: str = Field(default="Field service vendor",
                              description="the vendor named on reports as their author (SLATRACK_VENDOR_NAME)")
 
-    def signer(self) -> SigningKey | None:
-        """The report signing key (both ``signing_key`` and ``signing_cert``), or None when neither is set."""
-        from reports.signing import SigningKey
-
+    def signing_paths(self) -> tuple[Path, Path] | None:
+        """``(signing_key, signing_cert)`` as configured; when neither is set, the demo key in
+        ``data_dir/signing`` if both its files exist (``slatrack demo`` makes it, and the CLI,
+        the web pages and the API run in other processes that never saw the demo's environment:
+        they all sign with it, and verify trusts it). None: no signing."""
         if self.signing_key is None and self.signing_cert is None:
-            return None
+            from reports.signing import DEMO_CERT_FILE, DEMO_KEY_FILE
+
+            folder = self.data_dir / DEMO_SIGNING_DIR
+            key, cert = folder / DEMO_KEY_FILE, folder / DEMO_CERT_FILE
+            return (key, cert) if key.is_file() and cert.is_file() else None
         if self.signing_key is None or self.signing_cert is None:
             from fleet.errors import Unavailable
 
             raise Unavailable("report signing is half configured: set both SLATRACK_SIGNING_KEY and "
                               "SLATRACK_SIGNING_CERT, or neither", code="signing_misconfigured")
-        return SigningKey(key_path=self.signing_key, cert_path=self.signing_cert, signer_name=self.vendor_name)
+        return self.signing_key, self.signing_cert
+
+    def signer(self) -> SigningKey | None:
+        """The report signing key (see :meth:`signing_paths`), or None when there is none."""
+        from reports.signing import SigningKey
+
+        paths = self.signing_paths()
+        if paths is None:
+            return None
+        return SigningKey(key_path=paths[0], cert_path=paths[1], signer_name=self.vendor_name)
 
     def trusted_certs(self) -> list[bytes]:
-        """This server's signing certificate, whose signatures vouch for a report copy (verify)."""
-        if self.signing_cert is None or not self.signing_cert.is_file():
+        """This server's signing certificate (verify names a later signature made with it as ours)."""
+        try:
+            paths = self.signing_paths()
+        except Exception:  # half configured: signing fails loudly, verify just trusts nothing
             return []
-        return [self.signing_cert.read_bytes()]
+        if paths is None or not paths[1].is_file():
+            return []
+        return [paths[1].read_bytes()]
+
+    def verify_limits(self) -> VerifyLimits:
+        from reports.pdfcheck import VerifyLimits
+
+        return VerifyLimits(timeout_s=self.verify_timeout_seconds, memory_mb=self.verify_memory_mb)
 
     def resolved(self) -> Settings:
         """Fill the derived defaults: the embedded database URL and a persistent secret key."""

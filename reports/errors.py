@@ -30,3 +30,10 @@ class BadCheckpoint(Invalid):
     """A ledger checkpoint file that cannot be read, or whose signature does not verify."""
 
     code = "bad_checkpoint"
+
+
+class PdfTooComplex(Invalid):
+    """An uploaded PDF cannot be checked within the verify limits (time, memory, objects,
+    revisions, pages): nothing is said about it."""
+
+    code = "pdf_too_complex"

@@ -202,7 +202,7 @@ def _context() -> multiprocessing.context.BaseContext:
             # fork server inherits it too.
             os.environ["PYTHONSAFEPATH"] = "1"
             forkserver = multiprocessing.get_context("forkserver")
-            forkserver.set_forkserver_preload(["reports.pdf"])
+            forkserver.set_forkserver_preload(["reports.pdf", "reports.pdfcheck"])  # + the verify worker
             ctx = forkserver
         else:  # pragma: no cover - macOS/Windows
             ctx = multiprocessing.get_context("spawn")

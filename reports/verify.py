@@ -1,51 +1,80 @@
-"""Verify: is this PDF one we issued, and is it unaltered?
+"""Verify: is this PDF one we issued, and does a reader see exactly what we issued?
 
-A PDF is **valid** when
+A PDF is **valid** when the report it carries was issued here, the audit ledger still holds the
+state the report cites (an ``audit_entries`` row with the report's ``audit_head``), and either
 
-1. its SHA-256 equals the ``sha256`` of an issued report (a byte-identical copy, signed or not); or
-2. it is signed, and the signature verifies (the signed bytes are intact and the signature is
-   cryptographically valid, checked with pyHanko), the revisions appended after it only add
-   signatures, fill signature fields or update metadata (e.g. a contracting officer's
-   countersignature; no content, no other annotations), the embedded ``report-data.json``
-   hashes to that report's registered ``data_sha256``, and either the signed revision is
-   byte-identical to the issued PDF or the signing certificate is one of ``trusted_certs``
-   (this server's signing certificate, pinned by SHA-256 fingerprint).
+1. its SHA-256 equals the ``sha256`` of an issued report (a byte-identical copy, signed or not:
+   the fast path, one indexed lookup, no parsing); or
+2. the file *starts* with an issued report's exact bytes (the **issued revision**), and every
+   incremental update after it changes nothing a reader sees. pyHanko's difference analysis
+   (``DEFAULT_DIFF_POLICY.review_file`` from the issued revision, see :mod:`reports.pdfcheck`)
+   must clear each later revision at ``LTA_UPDATES`` (DSS, document timestamps, metadata) or
+   ``FORM_FILLING``; at ``FORM_FILLING`` every annotation or form field added or changed must be
+   **invisible** (flagged Hidden, or a rectangle of no area, and no ``/A``/``/AA`` action), every
+   form field a signature field, and every later signature intact. (pyHanko alone clears an
+   unsigned signature field that paints the whole cover at ``FORM_FILLING``: the visibility rule
+   is what refuses it.) So a contracting officer's invisible countersignature, by
+   any key, is accepted and named (its signer is listed, "not this server's certificate" unless
+   it is ours); a visible one is not, nor an unsigned signature field with an appearance, a
+   FreeText/Square note, new or rewritten page content, or bytes after the last ``%%EOF``.
 
-pyHanko's own difference analysis is not used: on a tagged PDF (thousands of structure
-elements) it takes about a minute; the check here looks only at the objects a later revision
-changed.
+The issued revision is found without parsing: the SHA-256 of the file up to each ``%%EOF``
+marker is looked up in the register (the longest match wins); pyHanko then confirms that the
+revision ending there is in the file's cross-reference chain. Parsing runs in a worker process
+with a time and memory budget and object, revision and page limits
+(:func:`reports.pdfcheck.inspect_in_worker`); over a limit :class:`reports.errors.PdfTooComplex`
+(422). pyHanko's analysis of a tagged report was slow (26 s for a 145 KB review) because its
+reader re-parses an object stream's index for every object; :mod:`reports.pdfreader` fixes that.
 
-Trust: the demo key is self-signed, so no public trust chain exists. Integrity plus the
-registry match (or the pinned certificate) is what makes a copy ours; "signer not trusted by
-a public CA" is reported as information, not as a failure. A signature by any other key over
-our data is *not* accepted: anyone can sign anything with a self-made certificate.
+Every answer that found the issued revision carries it (``issued_revision``: report id, its
+revision number in the file when parsed, byte length, SHA-256): the first ``byte_length`` bytes
+of the upload *are* the issued report, which its readers may download from the register.
+``additions`` lists what each later revision added (revision, page, rectangle, signer, visible).
 
-Otherwise the result says why, with ``status``: ``not_pdf`` (not a PDF at all), ``unknown`` (no
-such report was issued here, or not a slatrack report), ``altered`` (bytes differ from the
-issued report and no valid signature vouches for them, or the signature is broken),
-``data_mismatch`` (the embedded data is not the registered data).
+Tenancy: with a ``principal``, every register lookup is scoped (:func:`fleet.tenancy.scoped`),
+so another agency's report answers exactly as a report never issued here (``unknown``).
+
+Statuses: ``valid``; ``not_pdf``; ``unknown`` (no such report here, or not a slatrack report);
+``altered`` (not the issued bytes, or later revisions a reader would see); ``data_mismatch``
+(no issued revision inside and the embedded data is not the registered data);
+``ledger_mismatch`` (the ledger no longer contains the state the report was issued at).
+Reads no clock: certificates are identified (pinned fingerprint), not checked for expiry.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from fleet.models import Report
+from fleet.audit import GENESIS
+from fleet.models import AuditEntry, Report
+from fleet.principal import Principal
+from fleet.tenancy import scoped
+from reports.errors import PdfTooComplex
+from reports.pdfcheck import EOF_MARKER, Addition, Inspection, VerifyLimits, inspect_in_worker
 from reports.render import DATA_FILE
 from reports.signing import certificate_fingerprint
 
-LOG = logging.getLogger("slatrack.reports")
-VerifyStatus = Literal["valid", "not_pdf", "unknown", "altered", "data_mismatch"]
+VerifyStatus = Literal["valid", "not_pdf", "unknown", "altered", "data_mismatch", "ledger_mismatch"]
 MAX_SCAN = 1024
+MAX_PREFIXES = 64  # %%EOF markers whose prefix is looked up (an issued report has one or two)
+_ACCEPTED_LEVELS = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
+
+
+@dataclass(frozen=True)
+class IssuedRevision:
+    """The issued report inside the upload: its first ``byte_length`` bytes."""
+
+    report_id: str
+    byte_length: int
+    sha256: str
+    revision: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,202 +83,159 @@ class VerifyResult:
     report_id: str | None
     reasons: list[str] = field(default_factory=list)
     status: VerifyStatus = "unknown"
+    issued_revision: IssuedRevision | None = None
+    additions: list[Addition] = field(default_factory=list)
 
 
 def _is_pdf(pdf_bytes: bytes) -> bool:
     return b"%PDF-" in pdf_bytes[:MAX_SCAN]
 
 
-def _embedded_data(pdf_bytes: bytes) -> bytes | None:
-    """The bytes of the embedded ``report-data.json`` (``None`` when absent)."""
-    import pypdf
+class _Register:
+    """Report lookups, scoped to what ``principal`` may see (None: everything)."""
 
-    reader = pypdf.PdfReader(io.BytesIO(pdf_bytes), strict=False)
-    files = reader.attachments
-    contents = files.get(DATA_FILE)
-    if not contents:
-        return None
-    data: bytes = contents[0]
-    return data
+    def __init__(self, session: Session, principal: Principal | None) -> None:
+        self.session, self.principal = session, principal
 
+    def all(self, *where: Any, limit: int = MAX_PREFIXES) -> list[Report]:
+        stmt = select(Report).where(*where)
+        if self.principal is not None:
+            stmt = scoped(stmt, Report, self.principal)
+        return list(self.session.scalars(stmt.limit(limit)))
 
-def _report_by(session: Session, column: Any, value: str) -> Report | None:
-    return session.scalars(select(Report).where(column == value).limit(1)).first()
+    def first(self, *where: Any) -> Report | None:
+        found = self.all(*where, limit=1)
+        return found[0] if found else None
 
-
-@dataclass(frozen=True)
-class _SignatureCheck:
-    ok: bool
-    reasons: list[str]
-    signed_revision_sha256: str | None
-    signer_fingerprint: str | None
+    def ledger_holds(self, report: Report) -> bool:
+        if report.audit_head == GENESIS:
+            return True
+        return bool(self.session.scalar(select(exists().where(AuditEntry.hash == report.audit_head))))
 
 
-# What a later revision may change in an object that existed when the document was signed
-# (signatures, form fields and metadata; not content, not other annotations).
-_ALLOWED_KEYS: dict[str, frozenset[str]] = {
-    "catalog": frozenset({"/AcroForm", "/DSS", "/Metadata", "/Extensions", "/Perms"}),
-    "page": frozenset({"/Annots"}),
-    "acroform": frozenset({"/Fields", "/SigFlags", "/DA", "/DR"}),
-    "signature": frozenset({"/V", "/AP", "/F", "/Lock", "/SV"}),
-}
+def _prefix_hashes(pdf: bytes) -> dict[str, int]:
+    """SHA-256 → length of the file up to each ``%%EOF`` marker (with and without its line end),
+    in one pass."""
+    found: dict[str, int] = {}
+    digest, done, start = hashlib.sha256(), 0, 0
+    while len(found) < MAX_PREFIXES * 3:
+        at = pdf.find(EOF_MARKER, start)
+        if at < 0:
+            break
+        end = at + len(EOF_MARKER)
+        digest.update(pdf[done:end])
+        done = start = end
+        found[digest.hexdigest()] = end
+        for eol in (b"\n", b"\r\n", b"\r"):
+            if pdf.startswith(eol, end):
+                tail = digest.copy()
+                tail.update(eol)
+                found[tail.hexdigest()] = end + len(eol)
+    return found
 
 
-def _is_signature(obj: Any) -> bool:
-    """A signature field or its widget (possibly merged), or a signature value dictionary."""
-    from pyhanko.pdf_utils import generic
-
-    if not isinstance(obj, generic.DictionaryObject):
-        return False
-    if obj.get("/Type") in ("/Sig", "/DocTimeStamp"):
-        return True
-    if obj.get("/FT") == "/Sig":
-        return True
-    parent = obj.get("/Parent")
-    return parent is not None and _is_signature(parent.get_object() if hasattr(parent, "get_object") else parent)
+def _trailing(pdf: bytes) -> Addition | None:
+    last = pdf.rfind(EOF_MARKER)
+    rest = pdf[last + len(EOF_MARKER):] if last >= 0 else b""
+    if rest.strip(b"\r\n\t\f\x00 "):
+        return Addition("trailing_data", False, f"the file has {len(rest)} bytes after its last %%EOF marker "
+                                                "(data that is not part of any revision)")
+    return None
 
 
-def _kind(obj: Any, ref: Any, info_ref: Any) -> str:
-    from pyhanko.pdf_utils import generic
-
-    if info_ref is not None and (ref.idnum, ref.generation) == (info_ref.idnum, info_ref.generation):
-        return "info"
-    if isinstance(obj, generic.StreamObject):
-        return "stream:" + str(obj.get("/Type", ""))
-    if isinstance(obj, generic.ArrayObject):
-        return "array"
-    if not isinstance(obj, generic.DictionaryObject):
-        return "other"
-    if obj.get("/Type") == "/Catalog":
-        return "catalog"
-    if obj.get("/Type") == "/Page":
-        return "page"
-    if _is_signature(obj):
-        return "signature"
-    if "/Fields" in obj:
-        return "acroform"
-    return "dictionary"
+def _ledger_reason(report: Report) -> str:
+    return (f"ledger mismatch: the audit ledger no longer contains the state report {report.id} was issued at "
+            f"(audit head {report.audit_head} is missing): the ledger was truncated or rewritten after issue")
 
 
-def _items(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value.get_object() if hasattr(value, "get_object") else value)
-
-
-def _new_items_are_signatures(before: Any, after: Any) -> bool:
-    old = {repr(x) for x in _items(before)}
-    return all(_is_signature(x.get_object()) for x in _items(after) if repr(x) not in old)
-
-
-def _changes_after(reader: Any, signed_revision: int) -> list[str]:
-    """Problems with the revisions appended after ``signed_revision`` (empty when they only add
-    signatures, fill signature fields or update metadata)."""
-    problems: list[str] = []
-    xrefs = reader.xrefs
-    info_ref = reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None
-    for rev in range(signed_revision + 1, xrefs.total_revisions):
-        old, new = reader.get_historical_resolver(rev - 1), reader.get_historical_resolver(rev)
-        for ref in sorted(xrefs.explicit_refs_in_revision(rev), key=lambda r: (r.idnum, r.generation)):
-            after = new.get_object(ref)
-            if xrefs.get_introducing_revision(ref) == rev:
-                if _kind(after, ref, None) in ("page", "catalog"):
-                    problems.append(f"object {ref.idnum} adds a {_kind(after, ref, None)} after signing")
-                continue
-            before = old.get_object(ref)
-            kind = _kind(before, ref, info_ref)
-            if kind in ("info", "stream:/Metadata", "stream:/XRef", "stream:/ObjStm", "signature"):
-                if kind == "signature":
-                    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-                    if not changed <= _ALLOWED_KEYS["signature"]:
-                        problems.append(f"signature field {ref.idnum} was changed after signing")
-                continue
-            if kind == "array":
-                if list(after)[: len(before)] != list(before) or not _new_items_are_signatures(before, after):
-                    problems.append(f"array object {ref.idnum} was changed after signing")
-                continue
-            allowed = _ALLOWED_KEYS.get(kind)
-            if allowed is None:
-                problems.append(f"object {ref.idnum} ({kind}) was changed after signing")
-                continue
-            changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-            if not changed <= allowed:
-                problems.append(f"the {kind} (object {ref.idnum}) was changed after signing: "
-                                f"{', '.join(sorted(changed - allowed))}")
-            elif kind == "page" and not _new_items_are_signatures(before.get("/Annots"), after.get("/Annots")):
-                problems.append(f"annotations other than signatures were added to page object {ref.idnum}")
-            elif kind == "acroform" and not _new_items_are_signatures(before.get("/Fields"), after.get("/Fields")):
-                problems.append("form fields other than signatures were added after signing")
-    return problems
-
-
-def _check_signatures(pdf_bytes: bytes, *, trusted_fps: set[str]) -> list[_SignatureCheck]:
-    """Integrity of every signature (no certificate path validation: see the module rules)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.generic_cms import validate_sig_integrity
-
-    reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
-    results: list[_SignatureCheck] = []
-    for sig in reader.embedded_signatures:
-        name = sig.field_name
-        fingerprint = None
-        try:
-            fingerprint = hashlib.sha256(sig.signer_cert.dump()).hexdigest()
-            sig.compute_integrity_info(skip_diff=True)
-            intact, valid = validate_sig_integrity(sig.signer_info, sig.signer_cert, expected_content_type="data",
-                                                   actual_digest=sig.compute_digest())
-            later = _changes_after(reader, sig.signed_revision)
-        except Exception as exc:  # malformed CMS, unsupported algorithm, unreadable certificate...
-            results.append(_SignatureCheck(False, [f"altered: signature {name!r} cannot be validated ({exc})"], None,
-                                           fingerprint))
-            continue
-        reasons: list[str] = []
-        if not intact:
-            reasons.append(f"altered: signature {name!r} does not match the document (the signed bytes were changed)")
-        elif not valid:
-            reasons.append(f"altered: signature {name!r} is not a valid signature of the signed bytes")
-        reasons += [f"altered: {p}" for p in later]
-        ok = not reasons
-        if ok:
-            if fingerprint in trusted_fps:
-                reasons.append(f"signature {name!r} intact, made with this server's signing certificate "
-                               f"(SHA-256 fingerprint {fingerprint})")
-            else:
-                subject = sig.signer_cert.subject.human_friendly
-                reasons.append(f"signature {name!r} intact; signer not trusted by a public CA ({subject}): "
-                               "integrity checked, not identity")
-            if sig.signed_revision < reader.xrefs.total_revisions - 1:
-                reasons.append(f"after signature {name!r} the file has later additions limited to signatures, "
-                               "signature fields and metadata (e.g. a countersignature)")
-        end = int(sig.byte_range[2]) + int(sig.byte_range[3])
-        results.append(_SignatureCheck(ok, reasons, hashlib.sha256(pdf_bytes[:end]).hexdigest(), fingerprint))
-    return results
-
-
-def verify_pdf(session: Session, pdf_bytes: bytes, *, trusted_certs: Sequence[bytes] = ()) -> VerifyResult:
-    """Check ``pdf_bytes`` against the report register (see the module rules).
-
-    ``trusted_certs``: PEM or DER certificates whose signatures vouch for a copy (this
-    server's signing certificate). Reads no clock: certificates are not checked for expiry or
-    revocation, only for identity (pinned fingerprint) and the signature for integrity."""
+def verify_pdf(session: Session, pdf_bytes: bytes, *, trusted_certs: Sequence[bytes] = (),
+               principal: Principal | None = None, limits: VerifyLimits | None = None) -> VerifyResult:
+    """Check ``pdf_bytes`` against the register (see the module rules). ``trusted_certs``: this
+    server's signing certificate (names a later signature as ours); ``principal``: scope the
+    register to what it may see; ``limits``: the parsing budget."""
+    limits = limits or VerifyLimits()
     if not pdf_bytes or not _is_pdf(pdf_bytes):
         return VerifyResult(False, None, ["not a PDF: the file has no PDF header"], "not_pdf")
+    register = _Register(session, principal)
     sha = hashlib.sha256(pdf_bytes).hexdigest()
-    issued = _report_by(session, Report.sha256, sha)
+    issued = register.first(Report.sha256 == sha)
     if issued is not None:
-        return VerifyResult(True, issued.id, [
-            f"identical to report {issued.id} ({issued.kind}) as issued: SHA-256 {sha}"
-            + (" (signed)" if issued.signed else ""),
-        ], "valid")
+        revision = IssuedRevision(issued.id, len(pdf_bytes), sha)
+        same = (f"identical to report {issued.id} ({issued.kind}) as issued: SHA-256 {sha}"
+                + (" (signed)" if issued.signed else ""))
+        if not register.ledger_holds(issued):
+            return VerifyResult(False, issued.id, [same, _ledger_reason(issued)], "ledger_mismatch", revision)
+        return VerifyResult(True, issued.id, [same], "valid", revision)
 
-    try:
-        raw = _embedded_data(pdf_bytes)
-    except Exception as exc:  # pypdf raises many types on damaged files
-        LOG.info("verify: cannot read PDF: %s", exc)
+    prefixes = _prefix_hashes(pdf_bytes)
+    matches = register.all(Report.sha256.in_(list(prefixes))) if prefixes else []
+    if matches:  # the longest registered prefix (normally the only one)
+        report = max(matches, key=lambda r: prefixes[r.sha256])
+        return _judge_later_revisions(register, report, pdf_bytes, prefixes[report.sha256], limits,
+                                      {certificate_fingerprint(c) for c in trusted_certs})
+    return _not_issued(register, pdf_bytes, sha, limits)
+
+
+def _inspect(pdf: bytes, issued_len: int | None, limits: VerifyLimits) -> Inspection:
+    found = inspect_in_worker(pdf, issued_len, limits)
+    if found.too_complex is not None:
+        raise PdfTooComplex(f"the PDF cannot be checked within this server's limits: {found.too_complex}",
+                            details=[{"limit": found.too_complex}])
+    return found
+
+
+def _judge_later_revisions(register: _Register, report: Report, pdf: bytes, issued_len: int,
+                           limits: VerifyLimits, ours: set[str]) -> VerifyResult:
+    found = _inspect(pdf, issued_len, limits)
+    revision = IssuedRevision(report.id, issued_len, report.sha256, found.issued_revision)
+    head = (f"the first {issued_len} bytes of this file are report {report.id} ({report.kind}) as issued "
+            f"(SHA-256 {report.sha256}); the rest was added later")
+    additions = list(found.additions)
+    trailing = _trailing(pdf)
+    if trailing is not None:
+        additions.append(trailing)
+    problems = [*found.problems]
+    if found.unreadable is not None:
+        problems.append(f"the additions after the issued report cannot be read as PDF revisions "
+                        f"({found.unreadable})")
+    if found.rejected is not None:
+        problems.append(f"pyHanko's difference analysis rejects the later revisions: {found.rejected}")
+    elif found.level is not None and found.level not in _ACCEPTED_LEVELS:
+        problems.append(f"the later revisions change the document at level {found.level} (annotations or content)")
+    problems += [f"{a.description}: a reader sees it" for a in additions if a.visible]
+    if trailing is not None:
+        problems.append(trailing.description)
+    problems += [f"revision {a.revision} adds a form field that is not a signature field" for a in additions
+                 if a.kind == "form_field" and not a.visible]
+    notes = []
+    for s in found.signatures:
+        who = "this server's signing certificate" if s.fingerprint in ours else "not this server's certificate"
+        what = "document timestamp" if s.timestamp else f"signature by {s.signer}"
+        if not s.intact:
+            problems.append(f"the {what} in revision {s.revision} is broken (it does not match the signed bytes)")
+        else:
+            notes.append(f"revision {s.revision}: {what}, intact ({who}; identity not checked against a public CA)")
+    notes += [a.description for a in additions if not a.visible and a.kind not in ("signature", "trailing_data")]
+    if problems:
+        return VerifyResult(False, report.id, [
+            f"altered: {head}, and the additions change what a reader sees or cannot be cleared",
+            *problems, f"the issued report is the first {issued_len} bytes of this file (report {report.id})",
+        ], "altered", revision, additions)
+    cleared = f"{head}; the later revisions change nothing a reader sees (pyHanko level {found.level})"
+    if not register.ledger_holds(report):
+        return VerifyResult(False, report.id, [cleared, *notes, _ledger_reason(report)], "ledger_mismatch",
+                            revision, additions)
+    return VerifyResult(True, report.id, [cleared, *notes], "valid", revision, additions)
+
+
+def _not_issued(register: _Register, pdf: bytes, sha: str, limits: VerifyLimits) -> VerifyResult:
+    """No issued report inside the file: say whether it claims to be one of ours."""
+    found = _inspect(pdf, None, limits)
+    if found.unreadable is not None:
         return VerifyResult(False, None, [
-            f"altered or damaged: the file cannot be read as a PDF ({type(exc).__name__}); "
-            f"its SHA-256 {sha} matches no issued report",
+            f"altered or damaged: the file cannot be read as a PDF; its SHA-256 {sha} matches no issued report",
         ], "altered")
+    raw = found.embedded_data
     if raw is None:
         return VerifyResult(False, None, [
             f"unknown: the PDF carries no {DATA_FILE}, so it is not a slatrack report; "
@@ -260,49 +246,20 @@ def verify_pdf(session: Session, pdf_bytes: bytes, *, trusted_certs: Sequence[by
         embedded_id = json.loads(raw).get("report_id")
     except (ValueError, AttributeError):
         embedded_id = None
-    report = session.get(Report, embedded_id) if isinstance(embedded_id, str) else None
+    rid = embedded_id if isinstance(embedded_id, str) else None
+    report = register.first(Report.id == rid) if rid is not None else None
     if report is None:
-        report = _report_by(session, Report.data_sha256, data_sha)
+        report = register.first(Report.data_sha256 == data_sha)
     if report is None:
-        what = f"report {embedded_id}" if isinstance(embedded_id, str) else "report with this data"
-        return VerifyResult(False, embedded_id if isinstance(embedded_id, str) else None, [
+        what = f"report {rid}" if rid is not None else "report with this data"
+        return VerifyResult(False, rid, [
             f"unknown: no {what} was issued here (file SHA-256 {sha}, data SHA-256 {data_sha})",
         ], "unknown")
-
-    trusted_fps = {certificate_fingerprint(c) for c in trusted_certs}
-    try:
-        checks = _check_signatures(pdf_bytes, trusted_fps=trusted_fps)
-    except Exception as exc:  # a damaged signature dictionary, unreadable xref...
-        LOG.info("verify: cannot read signatures: %s", exc)
-        checks = [_SignatureCheck(False, [f"altered: the signatures cannot be read ({type(exc).__name__})"], None,
-                                  None)]
-    data_ok = data_sha == report.data_sha256
-    if not checks:
-        reason = (f"altered: this copy differs from report {report.id} as issued (SHA-256 {sha}, issued "
-                  f"{report.sha256}) and carries no signature to vouch for it")
-        if not data_ok:
-            return VerifyResult(False, report.id, [
-                reason, f"data mismatch: the embedded {DATA_FILE} hashes to {data_sha}, the report registered "
-                f"{report.data_sha256}",
-            ], "data_mismatch")
-        return VerifyResult(False, report.id, [reason], "altered")
-
-    reasons = [r for c in checks for r in c.reasons]
-    good = [c for c in checks if c.ok and (c.signed_revision_sha256 == report.sha256
-                                          or c.signer_fingerprint in trusted_fps)]
-    if not data_ok:
+    reason = (f"altered: this file differs from report {report.id} as issued (SHA-256 {report.sha256}): "
+              f"neither the whole file (SHA-256 {sha}) nor any revision of it is the issued PDF")
+    if data_sha != report.data_sha256:
         return VerifyResult(False, report.id, [
-            *reasons, f"data mismatch: the embedded {DATA_FILE} hashes to {data_sha}, report {report.id} "
-            f"registered {report.data_sha256}",
+            reason, f"data mismatch: the embedded {DATA_FILE} hashes to {data_sha}, report {report.id} registered "
+            f"{report.data_sha256}",
         ], "data_mismatch")
-    if good:
-        return VerifyResult(True, report.id, [
-            f"report {report.id} ({report.kind}): the signed revision is the issued PDF or was signed with our "
-            f"certificate, and the embedded data matches the register (data SHA-256 {data_sha})",
-            *reasons,
-        ], "valid")
-    if any(c.ok for c in checks):
-        reasons.append(f"altered: the signature is intact but was not made by this server over report "
-                       f"{report.id} as issued (signed bytes differ from the issued PDF and the signing certificate "
-                       "is not ours)")
-    return VerifyResult(False, report.id, reasons, "altered")
+    return VerifyResult(False, report.id, [reason], "altered")

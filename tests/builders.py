@@ -228,3 +228,24 @@ def scratch_postgres_database(base_url: str, suffix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def cite_in_ledger(session: Session, head: str) -> Any:
+    """Put an audit entry whose hash is ``head`` into the ledger (outside the chain, seq far
+    beyond it): the state a sample report (tests/reports/samples.py) says it was issued at, so
+    verify finds it. Returns the existing entry when there is one."""
+    from sqlalchemy import func, select
+
+    from fleet.audit import GENESIS
+    from fleet.models import AuditEntry as Entry
+
+    found = session.scalars(select(Entry).where(Entry.hash == head)).first()
+    if found is not None:
+        return found
+    seq = max(10**9, (session.scalar(select(func.max(Entry.seq))) or 0) + 1)
+    entry = Entry(seq=seq, recorded_at=datetime(2026, 1, 1, tzinfo=UTC), actor="system", role="admin",
+                  action="test.cite", entity_type="report", entity_id="sample", agency_id=None, before=None,
+                  after=None, reason=None, request_id=None, prev_hash=GENESIS, hash=head)
+    session.add(entry)
+    session.flush()
+    return entry

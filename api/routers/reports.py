@@ -12,21 +12,21 @@
   own contracts and units; a track record spanning several agencies has no agency and is seen by
   vendor roles only; another agency's report answers 404 like a missing one.
 - ``POST /reports/verify`` (``reports.read``: every role but telemetry) checks an uploaded copy
-  against the register (:func:`reports.verify.verify_pdf`, trusting this server's signing
-  certificate). Whoever holds a PDF may learn whether it is genuine: that is what the document is
-  for (a track record is handed to other agencies with a bid). But an agency checking a report
-  that is not its own learns nothing from the register beyond the verdict: the reasons it gets
-  name only what the file itself carries (its report id, its own hashes), never the registered
-  hashes, kind or status of another agency's report; ``status`` is given as ``valid``, ``altered``,
-  ``data_mismatch``, ``unknown`` or ``not_pdf`` in every case.
+  against the register (:func:`reports.verify.verify_pdf`; the rules are in its module). The
+  register is scoped to the caller: another agency's report answers exactly as a report never
+  issued here (``unknown``, same reasons). An answer that found the issued report inside the file
+  carries ``issued_revision`` (its byte length, SHA-256, revision number and the
+  ``download_url`` of the registered PDF, which is that issued revision) and ``additions``
+  (what later revisions added: revision, page, rectangle, signer, visible). The PDF is parsed in
+  a worker process within ``SLATRACK_VERIFY_TIMEOUT_SECONDS``/``_MEMORY_MB``; a file over a
+  limit answers 422 ``pdf_too_complex``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -40,13 +40,11 @@ from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
 from fleet.models import Contract, Report, Unit
 from fleet.pagination import paginate
-from fleet.principal import Principal
 from fleet.schemas.types import Day, Instant
-from fleet.tenancy import get_scoped, scope_filter, scoped
+from fleet.tenancy import get_scoped, scoped
 from reports import gather
 from reports.data import ReportKind
-from reports.render import DATA_FILE
-from reports.verify import VerifyResult, verify_pdf
+from reports.verify import VerifyResult, VerifyStatus, verify_pdf
 
 router = APIRouter(tags=["reports"], route_class=TransactionRoute)
 API_PREFIX = "/api/v1"
@@ -97,11 +95,46 @@ class ReportOut(BaseModel):
     download_url: str
 
 
+class IssuedRevisionOut(BaseModel):
+    report_id: str
+    byte_length: int = Field(description="the issued report is the first byte_length bytes of the file")
+    sha256: str = Field(description="SHA-256 of those bytes (the registered PDF)")
+    revision: int | None = Field(description="its revision number in the file (1 = first); null when the file "
+                                             "is exactly the issued PDF and was not parsed")
+    download_url: str = Field(description="the registered PDF: the issued revision, as issued")
+
+
+class AdditionOut(BaseModel):
+    kind: str = Field(description="signature, signature_field, form_field, annotation, page, page_content, "
+                                  "page_change, document_timestamp, validation_data, metadata, trailing_data")
+    visible: bool = Field(description="a reader sees it on a page (then the copy is not valid)")
+    description: str
+    revision: int | None
+    page: int | None
+    rect: list[float] | None = Field(description="x1, y1, x2, y2 in PDF points")
+    signer: str | None
+    field: str | None
+
+
 class VerifyOut(BaseModel):
     valid: bool
     report_id: str | None
-    status: Literal["valid", "not_pdf", "unknown", "altered", "data_mismatch"]
+    status: VerifyStatus
     reasons: list[str]
+    issued_revision: IssuedRevisionOut | None = None
+    additions: list[AdditionOut] = Field(default_factory=list)
+
+
+def verify_out(result: VerifyResult) -> VerifyOut:
+    issued = result.issued_revision
+    return VerifyOut(
+        valid=result.valid, report_id=result.report_id, status=result.status, reasons=result.reasons,
+        issued_revision=None if issued is None else IssuedRevisionOut(
+            report_id=issued.report_id, byte_length=issued.byte_length, sha256=issued.sha256,
+            revision=issued.revision, download_url=f"{API_PREFIX}/reports/{issued.report_id}/pdf"),
+        additions=[AdditionOut(kind=a.kind, visible=a.visible, description=a.description, revision=a.revision,
+                               page=a.page, rect=list(a.rect) if a.rect else None, signer=a.signer, field=a.field)
+                   for a in result.additions])
 
 
 def report_out(row: Report) -> ReportOut:
@@ -189,40 +222,15 @@ def pdf_filename(session: Any, row: Report) -> str:
     return f"{name}.pdf"
 
 
-@router.post("/reports/verify", response_model=VerifyOut)
+@router.post("/reports/verify", response_model=VerifyOut,
+             responses={422: {"model": ErrorOut, "description": "the PDF is over the verify limits "
+                                                                "(`pdf_too_complex`)"}})
 @in_lane("verify")
 def verify_report(request: Request, session: ReadSessionDep, principal: PrincipalDep,
                   file: Annotated[UploadFile, File(description="the PDF to check")]) -> VerifyOut:
-    """Is this PDF one we issued, unaltered? (See the module docstring for what an agency learns
-    about a report that is not its own.)"""
+    """Is this PDF one we issued, and does a reader see exactly what we issued? (See the module
+    docstring: another agency's report answers as one never issued here.)"""
     principal.require("reports.read")
-    pdf = file.file.read()
-    result = verify_pdf(session, pdf, trusted_certs=_settings(request).trusted_certs())
-    if result.report_id is not None and not _visible(session, principal, result.report_id):
-        result = redacted(result, pdf)
-    return VerifyOut(valid=result.valid, report_id=result.report_id, status=result.status, reasons=result.reasons)
-
-
-def _visible(session: Any, principal: Principal, report_id: str) -> bool:
-    clause = scope_filter(Report, principal)
-    if clause is None:
-        return True
-    return session.scalar(select(Report.id).where(Report.id == report_id, clause)) is not None
-
-
-def redacted(result: VerifyResult, pdf: bytes) -> VerifyResult:
-    """The verdict on another agency's report, in words that carry only what the file itself
-    carries (its report id and its own hashes), not the register's record of that report."""
-    sha = hashlib.sha256(pdf).hexdigest()
-    rid = result.report_id
-    reasons = {
-        "valid": f"valid: this PDF is report {rid} as issued by this server, unaltered (SHA-256 {sha})",
-        "altered": f"altered: this PDF (SHA-256 {sha}) is not report {rid} as issued, and no valid signature "
-                   "of this server vouches for it",
-        "data_mismatch": f"data mismatch: the {DATA_FILE} embedded in this PDF is not the data registered for "
-                         f"report {rid}",
-    }
-    text = reasons.get(result.status)
-    if text is None:  # unknown / not_pdf: the reasons name only the file already
-        return result
-    return VerifyResult(result.valid, rid, [text], result.status)
+    settings = _settings(request)
+    return verify_out(verify_pdf(session, file.file.read(), trusted_certs=settings.trusted_certs(),
+                                 principal=principal, limits=settings.verify_limits()))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import AnswersDep, ReadSessionDep, SessionDep, get_db
 from api.routers import exports as export_routes
-from api.routers.reports import ReportIn, _visible, pdf_filename, redacted
+from api.routers.reports import ReportIn, pdf_filename
 from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
 from api.web.auth import CsrfDep, WebPrincipal
@@ -30,6 +30,7 @@ from fleet.schemas.types import check_day
 from fleet.tenancy import get_scoped, scope_filter, scoped
 from reports import exports, gather
 from reports.charts import Row, compliance_chart
+from reports.errors import PdfTooComplex
 from reports.exports import EXPORT_FORMATS, EXPORT_KINDS, ExportFormat, ExportKind
 from reports.verify import verify_pdf
 
@@ -233,14 +234,20 @@ def verify_form(request: Request, principal: WebPrincipal) -> Response:
 @in_lane("verify")
 def verify(request: Request, session: ReadSessionDep, principal: WebPrincipal, _csrf: CsrfDep,
            file: Annotated[UploadFile | None, File()] = None) -> Response:
+    """The verdict in a contracting officer's words; when the file holds the issued report with
+    later additions, what was added and a link to download the report as issued."""
     principal.require("reports.read")
     pdf = file.file.read() if file is not None else b""
     if not pdf:
         return page(request, "verify.html", {"result": None, "error": "Choose a PDF file to check."},
                     status_code=422)
-    result = verify_pdf(session, pdf, trusted_certs=_settings(request).trusted_certs())
-    if result.report_id is not None and not _visible(session, principal, result.report_id):
-        result = redacted(result, pdf)
+    settings = _settings(request)
+    try:
+        result = verify_pdf(session, pdf, trusted_certs=settings.trusted_certs(), principal=principal,
+                            limits=settings.verify_limits())
+    except PdfTooComplex as exc:
+        return page(request, "verify.html", {"result": None, "error": f"This file could not be checked: "
+                                             f"{exc.message}."}, status_code=422)
     return page(request, "verify.html", {"result": result, "filename": file.filename if file else ""})
 
 

@@ -27,7 +27,7 @@ class AuditEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), index=True)  # verify: is a report's head still here
     # The hashes of the rows the write left behind (fleet.rowproof); part of the entry hash when
     # present. Entries written before revision 20261207_0003 have none.
     proof: Mapped[Any | None] = mapped_column(JSON)

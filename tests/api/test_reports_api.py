@@ -402,7 +402,7 @@ def verify(client: Any, headers: dict[str, str], pdf: bytes) -> dict[str, Any]:
     r = client.post("/api/v1/reports/verify", headers=headers, files={"file": ("report.pdf", pdf, "application/pdf")})
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
-    assert set(body) == {"valid", "report_id", "status", "reasons"}
+    assert set(body) == {"valid", "report_id", "status", "reasons", "issued_revision", "additions"}
     return body
 
 
@@ -424,24 +424,33 @@ def test_verify_says_valid_for_the_issued_pdf_and_why_not_after_a_one_byte_chang
     assert_error(missing, 422, "validation_error")
 
 
-def test_an_agency_verifying_another_agencys_report_gets_the_verdict_but_no_register_details(
+def test_another_agencys_report_verifies_exactly_as_a_report_never_issued_here(
         client, session, world: World) -> None:
+    # Issue 15: the old answer (the verdict with redacted reasons) told an agency that another
+    # agency's report exists; now the register is scoped to the caller, so the answer is the one
+    # for a report that was never issued, field for field.
+    from sqlalchemy import delete
+
+    from fleet.models import Report
+
     h = world.manager
     theirs = issue(client, h, kind="contract_review", contract_id=world.contract_b.id, as_of=world.as_of).json()
     pdf = pdf_of(client, h, theirs["id"])
+    appended = pdf + b"\n% appended by someone\n"
     agency_a = auth(make_key(session, "agency", agency=world.agency_a))
-    ok = verify(client, agency_a, pdf)
-    assert ok["valid"] is True and ok["report_id"] == theirs["id"]
-    assert "contract_review" not in " ".join(ok["reasons"])
-    altered = pdf + b"\n% appended by someone\n"
-    full = verify(client, h, altered)
-    redacted = verify(client, agency_a, altered)
-    assert redacted["valid"] is False and redacted["status"] == full["status"] == "altered"
-    assert theirs["sha256"] in " ".join(full["reasons"])  # the vendor sees the register's hash
-    assert theirs["sha256"] not in " ".join(redacted["reasons"])  # the other agency does not
-    assert theirs["data_sha256"] not in " ".join(redacted["reasons"])
     agency_b = auth(make_key(session, "agency", agency=world.agency_b))
-    assert theirs["sha256"] in " ".join(verify(client, agency_b, altered)["reasons"])
+    assert verify(client, agency_b, pdf)["valid"] is True
+    full = verify(client, agency_b, appended)
+    assert (full["status"], full["issued_revision"]["byte_length"]) == ("altered", len(pdf))
+    as_other = [verify(client, agency_a, copy) for copy in (pdf, appended)]
+
+    session.execute(delete(Report).where(Report.id == theirs["id"]))
+    session.flush()
+    never_issued = [verify(client, h, copy) for copy in (pdf, appended)]
+    assert as_other == never_issued
+    assert [b["status"] for b in as_other] == ["unknown", "unknown"]
+    assert all(b["issued_revision"] is None and b["additions"] == [] for b in as_other)
+    assert theirs["sha256"] not in json.dumps(as_other[1])  # nothing from the register
 
 
 def test_signed_reports_verify_with_the_configured_certificate(session, settings, db, world: World, tmp_path

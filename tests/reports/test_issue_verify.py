@@ -22,7 +22,7 @@ from reports.errors import ReportConflict, ReportMismatch
 from reports.issue import issue_report
 from reports.signing import SigningKey, make_demo_signing_key, sign_pdf
 from reports.verify import verify_pdf
-from tests.builders import make_agency
+from tests.builders import cite_in_ledger, make_agency
 from tests.reports import samples
 from tests.reports.conftest import needs_weasyprint, reader
 
@@ -45,6 +45,7 @@ def _issue(session: Session, data: ContractReviewData, pdf: bytes, **kw: object)
                                    created_by=MANAGER, agency_id=None, audit_head=data.audit_head,
                                    renderer=_renderer(pdf))
     args.update(kw)
+    cite_in_ledger(session, str(args["audit_head"]))
     return issue_report(session, **args)  # type: ignore[arg-type]
 
 
@@ -149,23 +150,40 @@ def test_signed_reports_verify_also_when_countersigned(session: Session, review:
     result = verify_pdf(session, countersigned)
     assert (result.valid, result.report_id, result.status) == (True, row.id, "valid"), result.reasons
     text = " ".join(result.reasons)
-    assert "signer not trusted by a public CA" in text and "later additions" in text
+    assert "change nothing a reader sees" in text and "Contracting officer" in text
+    assert "not this server's certificate" in text  # the countersignature is named, not vouched for
 
-    pinned = verify_pdf(session, countersigned, trusted_certs=[demo_keys[1].read_bytes()])
+    pinned = verify_pdf(session, countersigned, trusted_certs=[agency_key[1].read_bytes()])
     assert pinned.valid and "this server's signing certificate" in " ".join(pinned.reasons)
 
     broken = verify_pdf(session, _flip(countersigned, len(review_pdf) // 2))
     assert not broken.valid and broken.status == "altered"
 
 
-def test_a_signature_by_someone_else_over_our_data_is_not_accepted(session: Session, review: ContractReviewData,
-                                                                   review_pdf: bytes, tmp_path: Path) -> None:
+def test_an_invisible_signature_by_someone_else_is_named_and_vouches_for_nothing(
+        session: Session, review: ContractReviewData, review_pdf: bytes, tmp_path: Path) -> None:
+    # Policy change (issue 15): what counts is what a reader sees. An invisible signature added
+    # to the issued bytes changes no page, so the copy is valid, and the answer names the signer
+    # as not this server; a signature never makes bytes we did not issue valid (next test).
     _issue(session, review, review_pdf)  # issued unsigned
     forger = make_demo_signing_key(tmp_path / "forger", common_name="slatrack demo signer (self-signed)")
     forged = sign_pdf(review_pdf, SigningKey(*forger), signed_at=SIGNED_AT, reason="Issued by slatrack")
     result = verify_pdf(session, forged)
+    assert (result.valid, result.status, result.report_id) == (True, "valid", review.report_id), result.reasons
+    assert "not this server's certificate" in " ".join(result.reasons)
+    assert [(a.kind, a.visible, a.revision) for a in result.additions if a.kind == "signature"] == [
+        ("signature", False, 2)]
+
+
+def test_a_signature_by_someone_else_over_bytes_we_did_not_issue_is_not_accepted(
+        session: Session, review: ContractReviewData, review_pdf: bytes, tmp_path: Path) -> None:
+    _issue(session, review, review_pdf)
+    forger = make_demo_signing_key(tmp_path / "forger", common_name="slatrack demo signer (self-signed)")
+    changed = _flip(review_pdf, 11)  # the header comment: same data inside, not the issued bytes
+    forged = sign_pdf(changed, SigningKey(*forger), signed_at=SIGNED_AT, reason="Issued by slatrack")
+    result = verify_pdf(session, forged, trusted_certs=[forger[1].read_bytes()])
     assert (result.valid, result.status, result.report_id) == (False, "altered", review.report_id)
-    assert "not made by this server" in " ".join(result.reasons)
+    assert "differs from report" in result.reasons[0] and result.issued_revision is None
 
 
 def test_signing_is_reproducible_for_a_given_time_and_key(review_pdf: bytes, demo_keys: tuple[Path, Path]) -> None:
@@ -220,7 +238,7 @@ def test_content_changes_appended_after_our_signature_are_caught(session: Sessio
         page[generic.NameObject("/Annots")] = generic.ArrayObject([note])
         w.update_container(page)
 
-    for change, words in ((rotate, "/Rotate"), (overlay, "annotations other than signatures")):
+    for change, words in ((rotate, "/Rotate"), (overlay, "visible FreeText annotation on page 2")):
         tampered = _append_update(row.pdf, change)
         assert tampered.startswith(row.pdf)
         result = verify_pdf(session, tampered)
