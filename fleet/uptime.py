@@ -437,11 +437,16 @@ def availability_of(contract: Contract, p: Period, units: Iterable[UnitFacts]) -
 def unit_availability(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
                       at: datetime | None = None, as_of: datetime | None = None) -> UnitAvailabilityOut:
     """One unit's availability, judged against its contract's target and definition."""
+    unit, contract, p = _unit_period(session, principal, unit_id, start_date, end_date, at, as_of)
+    return unit_availability_of(contract, unit, p, record.iter_unit_facts(session, contract, p, unit_id=unit.id))
+
+
+def _unit_period(session: Session, principal: Principal, unit_id: str, start_date: date, end_date: date,
+                 at: datetime | None, as_of: datetime | None) -> tuple[Unit, Contract, Period]:
     principal.require("read")
     unit = get_scoped(session, Unit, unit_id, principal, what="unit")
     contract = session.get_one(Contract, unit.contract_id)
-    p = period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
-    return unit_availability_of(contract, unit, p, record.iter_unit_facts(session, contract, p, unit_id=unit.id))
+    return unit, contract, period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
 
 
 def unit_availability_of(contract: Contract, unit: Unit | record.UnitRow, p: Period,
@@ -457,10 +462,7 @@ def unit_availability_of(contract: Contract, unit: Unit | record.UnitRow, p: Per
 def unit_timeline(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
                   at: datetime | None = None, as_of: datetime | None = None) -> TimelineOut:
     """The unit's merged state over the period: maintenance, down (telemetry ∪ tickets) or up."""
-    principal.require("read")
-    unit = get_scoped(session, Unit, unit_id, principal, what="unit")
-    contract = session.get_one(Contract, unit.contract_id)
-    p = period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
+    unit, contract, p = _unit_period(session, principal, unit_id, start_date, end_date, at, as_of)
     return timeline_of(unit.id, p, list(record.iter_unit_facts(session, contract, p, unit_id=unit.id)))
 
 
