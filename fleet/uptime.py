@@ -26,21 +26,11 @@ Availability (:func:`contract_availability`, :func:`unit_availability`) follows 
 stood at ``as_of`` (``recorded_at <= as_of`` for status events, tickets and their events, and
 maintenance windows; a window cancelled by ``as_of`` is ignored; only units registered by then,
 ``created_at <= as_of``, are counted) and the clocks at ``at`` (the
-period ends at ``min(to, at)``). Raw events are never loaded as ORM objects: one core query per
-contract returns ``(unit_id, occurred_at, state)`` tuples, in the period only, already reduced to
-state *changes* (a repeated state is no transition, so the figures are the same): on PostgreSQL
-by a recursive skip from change to change along the covering ``(unit_id, occurred_at, id)``
-index (:func:`_pg_changes`, streamed batch after batch), on SQLite by a ``lag()`` window. The
-state each unit was in at the period start comes from a correlated ``ORDER BY occurred_at DESC
-LIMIT 1`` probe of the same index. Each unit's timelines are built once and the period and its
-months are sliced from them (:func:`slas.availability.unit_availability_series`), as soon as its
-changes are in (:func:`fleet.period.iter_unit_facts`). docs/SCALING.md has the measurements.
-
-Ticket downtime: a ticket with ``unit_down`` recorded by ``as_of`` keeps its unit down from
-``reported_at`` to its first ``restored`` (else ``resolved``) on the ticket's effective timeline as
-of ``as_of`` (corrections applied), counting only events that occurred by ``at``; not yet
-restored: down to the period end. Reopening a ticket does not restart its downtime (a recurring
-outage shows in telemetry or in a new ticket).
+period ends at ``min(to, at)``). The facts (status changes, ticket downtime, windows) are read by
+:mod:`fleet.period`, the one reader of a contract's period record (its module docstring says how,
+and the ticket-downtime rule); each unit's timelines are built once and the period and its months
+are sliced from them (:func:`slas.availability.unit_availability_series`), as soon as its changes
+are in (:func:`fleet.period.iter_unit_facts`). docs/SCALING.md has the measurements.
 """
 
 from __future__ import annotations
