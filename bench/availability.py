@@ -22,7 +22,7 @@ Quiet runs 2026-12-02 (nothing else running; the data loaded once, ``--keep``):
 - one connection (as before), 00:29–00:33 UTC: medians 2.275, 1.945 and 2.193 s over 5/7/9 runs
   (best 1.751 s); CPU Python 0.77–0.85 s, PostgreSQL backend 1.75–1.99 s: the server's one
   backend is the critical path, and the 2 s target is met in one run of three.
-- two connections reading one exported snapshot (``fleet.uptime._second_connection``, from 400
+- two connections reading one exported snapshot (``fleet.period_pg._second_connection``, from 400
   units), 00:35 and 00:40 UTC: medians 1.394 and 1.599 s over 9 runs (best 1.043 s); CPU Python
   0.62–0.78 s, the session's backend 0.87–0.93 s (the second backend's CPU is not counted here).
   Target ≤ 2 s: met (1.25–1.43x). Same figures: 98.204 %, 24,041 failures, MTBF 354.9249 h.

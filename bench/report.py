@@ -5,7 +5,7 @@ Usage: ``python bench/report.py [--units 500] [--tickets 20000] [--heartbeat-hou
 
 Target (issue 6): gather + render + issue ≤ 20 s, peak memory ≤ 1.5 GB.
 
-A scratch database (``slt_bench_report``) is migrated and loaded by bulk core inserts (and
+A scratch database (``slt_bench_report_<pid>``) is migrated and loaded by bulk core inserts (and
 ``COPY`` for status events), in a child process so the loader's memory does not count:
 
 - one contract (Mon–Fri 08:00–17:00 America/New_York coverage calendar, US holidays, pausing
@@ -15,7 +15,9 @@ A scratch database (``slt_bench_report``) is migrated and loaded by bulk core in
   ticket), 30 % marked unit down, ratings for 35 % and work logs (half with parts) for 60 %;
 - telemetry for a year per unit: about two outages a month (down → up), a monthly maintenance
   spell, and a heartbeat every ``--heartbeat-hours`` (repeating the current state);
-- a contract-wide maintenance window every month.
+- a contract-wide maintenance window every month;
+- the registry (contract, units, windows) recorded on 2024-05-01, so the record is consistent
+  as of the report's instant whatever the day the bench runs.
 
 Then, in this process, as of 2026-01-15: **gather** (:func:`reports.gather.gather_contract_review`
 in a read transaction), **render** (HTML, charts and CSVs here, WeasyPrint in the worker process
@@ -43,6 +45,7 @@ TARGET_S = 20.0
 TARGET_MB = 1536
 YEAR = datetime(2025, 1, 1, 5, tzinfo=UTC)  # local midnight, New York
 AS_OF = datetime(2026, 1, 15, tzinfo=UTC)
+REGISTERED = datetime(2024, 5, 1, tzinfo=UTC)  # when the loader's contract, units and windows are recorded
 TARGETS = [("P1", "response", 60, "24x7"), ("P1", "on_site", 480, "24x7"), ("P1", "restore", 480, "24x7"),
            ("P2", "response", 240, "calendar"), ("P2", "on_site", 960, "calendar"),
            ("P2", "resolve", 2400, "calendar"), ("P3", "response", 480, "calendar"),
@@ -63,7 +66,7 @@ def load(url: str, units: int, tickets: int, heartbeat_hours: float) -> None:
     from sqlalchemy import insert
 
     from api.migrate import upgrade
-    from fleet.db import Database, make_engine, new_id
+    from fleet.db import Database, make_engine, new_id, simulated_clock
     from fleet.models import Rating, Ticket, TicketEvent, WorkLog, WorkLogPart
     from fleet.principal import SYSTEM
     from tests.builders import BUSINESS_HOURS, make_calendar, make_contract, make_unit, make_window
@@ -72,7 +75,9 @@ def load(url: str, units: int, tickets: int, heartbeat_hours: float) -> None:
     upgrade(url)
     db = Database(make_engine(url))
     rnd = random.Random(2025)
-    with db.transaction() as s:
+    # The registry is recorded before the year it serves (not now): the report runs as of AS_OF, and
+    # a record whose units were registered after its tickets is not consistent as of that instant.
+    with simulated_clock(lambda: REGISTERED), db.transaction() as s:
         contract = make_contract(
             s, calendar=make_calendar(s, timezone="America/New_York", weekly_hours=BUSINESS_HOURS),
             number="N00024-25-C-9000", start=date(2024, 10, 1), end=date(2027, 9, 30), aql="95",
@@ -276,7 +281,7 @@ def main() -> int:
         return 0
     from bench._scratch import scratch_database
 
-    with scratch_database("slt_bench_report") as url:
+    with scratch_database(f"slt_bench_report_{os.getpid()}") as url:  # engineers may run it side by side
         child = subprocess.run([sys.executable, __file__, "--load", url, "--units", str(args.units), "--tickets",
                                 str(args.tickets), "--heartbeat-hours", str(args.heartbeat_hours)],
                                check=True, capture_output=True, text=True)

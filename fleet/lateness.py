@@ -20,10 +20,15 @@ flagged when late. The rule ("late, by how much") is :mod:`slas.lateness`; this 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, func, literal, select
+from sqlalchemy.orm import Session
 
 from fleet.errors import Invalid
+from fleet.models import StatusEvent, Ticket, TicketEvent
 from fleet.principal import Principal
 from slas import lateness
 
@@ -52,3 +57,46 @@ def flags(occurred_at: datetime, recorded_at: datetime, window_hours: int) -> di
     """``recorded_late`` and ``late_by_minutes`` (the delay; ``None`` when on time) for an answer."""
     late = lateness.late_by_minutes(occurred_at, recorded_at, window_hours)
     return {"recorded_late": late is not None, "late_by_minutes": late}
+
+
+def who_and_why(session: Session, ticket_ids: list[str], event_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Who recorded these tickets and events and the reason given for recording them late."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for i in range(0, len(ticket_ids), 500):
+        for tid, actor, reason in session.execute(select(Ticket.id, Ticket.created_by, Ticket.late_reason)
+                                                  .where(Ticket.id.in_(ticket_ids[i:i + 500]))):
+            out[tid] = (actor, reason)
+    for i in range(0, len(event_ids), 500):
+        for eid, kind, actor, reason, late_reason in session.execute(
+                select(TicketEvent.id, TicketEvent.type, TicketEvent.actor, TicketEvent.reason, TicketEvent.late_reason)
+                .where(TicketEvent.id.in_(event_ids[i:i + 500]))):
+            out[eid] = (actor, late_reason or (reason if kind == "corrected" else None))
+    return out
+
+
+def _later_than(session: Session, recorded: Any, occurred: Any, window_hours: int) -> ColumnElement[bool]:
+    """``recorded - occurred > window`` in SQL, a little loose (the exact rule runs in Python after)."""
+    if session.get_bind().dialect.name == "postgresql":
+        loose = timedelta(hours=window_hours) - timedelta(seconds=1)
+        return cast(ColumnElement[bool], recorded - occurred > literal(loose))
+    later: ColumnElement[bool] = func.julianday(recorded) - func.julianday(occurred) > (window_hours - 0.01) / 24
+    return later
+
+
+def late_status_events(session: Session, window_hours: int, unit_ids: Iterable[str], start: datetime,
+                       end: datetime, as_of: datetime) -> dict[str, list[tuple[datetime, datetime]]]:
+    """``{unit_id: [(occurred_at, recorded_at)]}`` of the status events of these units that occurred in
+    ``[start, end)``, were recorded by ``as_of`` and later than the window: pre-filtered in SQL by
+    the window (a little loose), the exact rule then applied here."""
+    per_unit: dict[str, list[tuple[datetime, datetime]]] = {}
+    ids = sorted(unit_ids)
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(StatusEvent.unit_id, StatusEvent.occurred_at, StatusEvent.recorded_at)
+            .where(StatusEvent.unit_id.in_(ids[i:i + 500]), StatusEvent.occurred_at >= start,
+                   StatusEvent.occurred_at < end, StatusEvent.recorded_at <= as_of,
+                   _later_than(session, StatusEvent.recorded_at, StatusEvent.occurred_at, window_hours)))
+        for unit_id, occurred, recorded in rows:
+            if lateness.is_late(occurred, recorded, window_hours):
+                per_unit.setdefault(unit_id, []).append((occurred, recorded))
+    return per_unit

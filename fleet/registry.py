@@ -265,3 +265,9 @@ def list_units(session: Session, principal: Principal, *, limit: int, cursor: st
 def get_unit(session: Session, principal: Principal, unit_id: str) -> Unit:
     principal.require("read")
     return get_scoped(session, Unit, unit_id, principal, what="unit")
+
+
+def contracts_on_record(session: Session, principal: Principal, as_of: datetime) -> list[Contract]:
+    """Every contract the principal sees that was on record at ``as_of``, by id."""
+    return list(session.scalars(scoped(select(Contract), Contract, principal)
+                                .where(Contract.created_at <= as_of).order_by(Contract.id)).all())

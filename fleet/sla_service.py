@@ -23,6 +23,7 @@ from fleet.errors import Invalid, NotFound
 from fleet.gcpause import gc_paused
 from fleet.lru import LRU
 from fleet.models import Calendar, Contract, SlaPolicy, Ticket
+from fleet.period import RecordTicket, read_tickets
 from fleet.principal import Principal
 from fleet.schemas.sla import (
     AtRiskOut,
@@ -34,7 +35,7 @@ from fleet.schemas.sla import (
     TicketSlaOut,
 )
 from fleet.tenancy import get_scoped, scoped
-from fleet.tickets import clock_inputs_where, facts_where, timelines_where
+from fleet.tickets import clock_inputs_where, facts_where
 from slas import clocks, credits
 from slas.calendars import BusinessCalendar, local_midnight
 from slas.compliance import compliance as tally
@@ -190,22 +191,20 @@ class EvaluatedTicket(NamedTuple):
 
 def evaluate_period(session: Session, ctx: ContractClocks, start: datetime, end: datetime,
                     moments: Instants) -> list[EvaluatedTicket]:
-    """Every ticket of the contract reported in ``[start, end)`` and recorded by ``as_of``, evaluated.
-
-    Two queries (the tickets; their facts in ``occurred_at`` order, see
-    :func:`fleet.tickets.timelines_where`), then one pass of :func:`slas.clocks.evaluate_many`
-    over the effective timelines: the same readings as :meth:`ContractClocks.evaluate` per ticket."""
+    """Every ticket of the contract reported in ``[start, end)`` and recorded by ``as_of``, evaluated
+    (:func:`fleet.period.read_tickets`, then :func:`evaluate_record`)."""
     where = [*_period_filter(ctx, start, end), Ticket.recorded_at <= moments.as_of]
-    rows = session.connection().execute(
-        select(Ticket.id, Ticket.number, Ticket.unit_id, Ticket.reported_at, Ticket.initial_priority, Ticket.summary)
-        .where(*where).order_by(Ticket.reported_at, Ticket.id)
-    ).all()
     with gc_paused():
-        facts, timelines = timelines_where(session, where, as_of=moments.as_of)
-        none: list[timeline.Fact] = []
-        judged = ctx.evaluate_timelines([(r[3], r[4], timelines.get(r[0], none)) for r in rows], moments)
-        return [EvaluatedTicket(r[0], r[1], r[2], r[3], r[5], version, sla, facts.get(r[0]) or [])
-                for r, (version, sla) in zip(rows, judged, strict=True)]
+        return evaluate_record(ctx, read_tickets(session, where, moments.as_of), moments)
+
+
+def evaluate_record(ctx: ContractClocks, tickets: Sequence[RecordTicket], moments: Instants) -> list[EvaluatedTicket]:
+    """The tickets of a period record judged: one pass of :func:`slas.clocks.evaluate_many` over
+    their effective timelines, the same readings as :meth:`ContractClocks.evaluate` per ticket."""
+    with gc_paused():
+        judged = ctx.evaluate_timelines([(t.reported_at, t.initial_priority, t.effective) for t in tickets], moments)
+        return [EvaluatedTicket(t.id, t.number, t.unit_id, t.reported_at, t.summary, version, sla, t.facts)
+                for t, (version, sla) in zip(tickets, judged, strict=True)]
 
 
 def period_bounds(calendar: BusinessCalendar, start_date: date, end_date: date) -> tuple[datetime, datetime]:

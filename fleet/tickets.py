@@ -129,7 +129,7 @@ def get_ticket(session: Session, principal: Principal, ticket_id: str) -> Ticket
 
 def fact(e: TicketEvent) -> timeline.Fact:
     return timeline.Fact(id=e.id, type=e.type, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
-                         reason=e.reason, priority=e.priority, corrects_id=e.corrects_id, void=e.void)
+                         reason=e.reason, priority=e.priority, corrects_id=e.corrects_id, void=e.void, actor=e.actor)
 
 
 def facts_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *,

@@ -43,6 +43,7 @@ class Fact(NamedTuple):
     priority: str | None = None
     corrects_id: str | None = None
     void: bool = False
+    actor: str = ""
 
 
 def effective(facts: Iterable[Fact], *, as_of: datetime | None = None) -> list[Fact]:
@@ -163,3 +164,29 @@ def _status_from(cycle: dict[str, datetime], ms: dict[str, datetime]) -> str:
         if name in cycle or (name in ("acknowledged", "on_site") and name in ms):
             return name
     return "open"
+
+
+def status_at(effective: Sequence[Fact], at: datetime) -> tuple[str, dict[str, datetime]]:
+    """The ticket's status at ``at`` and the last instant of each milestone, from its effective
+    timeline: the projection :func:`replay` keeps (paused while a pause is open; otherwise the
+    latest milestone of the current cycle, :func:`_status_from`), in one pass without re-checking
+    the rules every stored timeline was checked against when it was written."""
+    cycle: dict[str, datetime] = {}
+    seen: dict[str, datetime] = {}
+    last: dict[str, datetime] = {}
+    paused = False
+    for f in effective:
+        if f.occurred_at > at:
+            break
+        kind = f.type
+        if kind in MILESTONES:
+            cycle[kind] = seen[kind] = last[kind] = f.occurred_at
+            if kind in ("resolved", "closed"):
+                paused = False
+        elif kind == "paused":
+            paused = True
+        elif kind == "resumed":
+            paused = False
+        elif kind == "reopened":
+            cycle.clear()
+    return ("paused" if paused else _status_from(cycle, seen)), last

@@ -26,52 +26,36 @@ Availability (:func:`contract_availability`, :func:`unit_availability`) follows 
 stood at ``as_of`` (``recorded_at <= as_of`` for status events, tickets and their events, and
 maintenance windows; a window cancelled by ``as_of`` is ignored; only units registered by then,
 ``created_at <= as_of``, are counted) and the clocks at ``at`` (the
-period ends at ``min(to, at)``). Raw events are never loaded as ORM objects: one core query per
-contract returns ``(unit_id, occurred_at, state)`` tuples, in the period only, already reduced to
-state *changes* (a repeated state is no transition, so the figures are the same): on PostgreSQL
-by a recursive skip from change to change along the covering ``(unit_id, occurred_at, id)``
-index (:func:`_pg_changes`, streamed batch after batch), on SQLite by a ``lag()`` window. The
-state each unit was in at the period start comes from a correlated ``ORDER BY occurred_at DESC
-LIMIT 1`` probe of the same index. Each unit's timelines are built once and the period and its
-months are sliced from them (:func:`slas.availability.unit_availability_series`), as soon as its
-changes are in (:func:`iter_facts`). docs/SCALING.md has the measurements.
-
-Ticket downtime: a ticket with ``unit_down`` recorded by ``as_of`` keeps its unit down from
-``reported_at`` to its first ``restored`` (else ``resolved``) on the ticket's effective timeline as
-of ``as_of`` (corrections applied), counting only events that occurred by ``at``; not yet
-restored: down to the period end. Reopening a ticket does not restart its downtime (a recurring
-outage shows in telemetry or in a new ticket).
+period ends at ``min(to, at)``). The facts (status changes, ticket downtime, windows) are read by
+:mod:`fleet.period`, the one reader of a contract's period record (its module docstring says how,
+and the ticket-downtime rule); each unit's timelines are built once and the period and its months
+are sliced from them (:func:`slas.availability.unit_availability_series`), as soon as its changes
+are in (:func:`fleet.period.iter_unit_facts`). docs/SCALING.md has the measurements.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from itertools import groupby
-from operator import attrgetter, itemgetter
 from typing import Any, cast
 
-import psycopg
-from psycopg import sql as psql
-from sqlalchemy import Connection, Engine, QueuePool, Select, String, Table, any_, bindparam, func, or_, select
+from sqlalchemy import String, Table, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fleet import audit, rowproof
+from fleet import period as record
 from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Contract, MaintenanceWindow, StatusEvent, Ticket, TicketEvent, Unit
+from fleet.models import Contract, MaintenanceWindow, StatusEvent, Unit
 from fleet.pagination import Page, paginate
+from fleet.period import Period, UnitFacts, period  # the record is read by fleet.period
 from fleet.principal import Principal
 from fleet.registry import contract_timezone
 from fleet.schemas.types import NUL_MESSAGE
@@ -90,7 +74,7 @@ from fleet.schemas.uptime import (
     parse_status_batch,
 )
 from fleet.tenancy import get_scoped, scope_filter, scoped
-from fleet.tickets import FUTURE_TOLERANCE, timelines_where
+from fleet.tickets import FUTURE_TOLERANCE
 from slas.availability import (
     StatusChange,
     UnitAvailability,
@@ -334,292 +318,13 @@ def cancel_window(session: Session, principal: Principal, window_id: str, data: 
 
 
 # --- availability -----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Period:
-    """The instants a figure covers: ``[start, end)`` with ``end = min(to, at)`` (UTC)."""
-
-    start_date: date
-    end_date: date
-    timezone: str
-    as_of: datetime
-    at: datetime
-    start: datetime
-    end: datetime
-
-    @property
-    def empty(self) -> bool:
-        return self.end <= self.start
-
-    def out(self) -> dict[str, Any]:
-        return {"from": self.start_date, "to": self.end_date, "timezone": self.timezone, "as_of": self.as_of,
-                "at": self.at, "period_start": None if self.empty else self.start,
-                "period_end": None if self.empty else self.end}
-
-
-def period(start_date: date, end_date: date, tz: str, *, at: datetime | None, as_of: datetime | None) -> Period:
-    """Resolve ``from``/``to`` (local dates, ``to`` exclusive) and the two instants."""
-    if end_date <= start_date:
-        raise Invalid("to must be after from (to is exclusive)", code="invalid_period")
-    as_of = (as_of or utcnow()).astimezone(UTC)
-    at = (at or as_of).astimezone(UTC)
-    start, end = local_midnight(start_date, tz), local_midnight(end_date, tz)
-    return Period(start_date, end_date, tz, as_of, at, start, min(end, at))
-
-
-@dataclass
-class UnitFacts:
-    """What the record says about one unit in a period, ready for :mod:`slas.availability`."""
-
-    unit_id: str
-    serial: str
-    in_service_at: datetime
-    state_before: str = "up"
-    changes: list[tuple[datetime, str]] = field(default_factory=list)  # (occurred_at, state) in time order
-    ticket_down: list[tuple[datetime, datetime | None]] = field(default_factory=list)
-    windows: list[tuple[datetime, datetime]] = field(default_factory=list)
-
-
-def load_facts(session: Session, contract: Contract, p: Period, *, unit_id: str | None = None) -> list[UnitFacts]:
-    """Units of a contract (or one of them, ``unit_id``) with their status changes, ticket downtime
-    and maintenance windows in the period, as the record stood at ``p.as_of``, ordered by serial."""
-    return sorted(iter_facts(session, contract, p, unit_id=unit_id), key=attrgetter("serial"))
-
-
-def iter_facts(session: Session, contract: Contract, p: Period, *, unit_id: str | None = None) -> Iterator[UnitFacts]:
-    """Like :func:`load_facts`, but yields each unit as soon as its status changes have arrived, so
-    the caller computes while the database is still producing (units without changes come last).
-    Do not use the session until the iterator is exhausted."""
-    unit_filter = Unit.id == unit_id if unit_id is not None else Unit.contract_id == contract.id
-    registered = Unit.created_at <= p.as_of  # a unit registered after as_of is not on that record
-    prior = (select(_EVENTS.c.state)
-             .where(_EVENTS.c.unit_id == Unit.id, _EVENTS.c.occurred_at < p.start, _EVENTS.c.recorded_at <= p.as_of)
-             .order_by(_EVENTS.c.occurred_at.desc(), _EVENTS.c.id.desc()).limit(1)
-             .correlate(Unit).scalar_subquery())
-    facts: dict[str, UnitFacts] = {}
-    for uid, serial, in_service_at, state in session.execute(
-            select(Unit.id, Unit.serial, Unit.in_service_at, prior).where(unit_filter, registered,
-                                                                         Unit.in_service_at < p.end)):
-        facts[uid] = UnitFacts(uid, serial, in_service_at, state or "up")
-    if facts and not p.empty:
-        _load_ticket_down(session, facts, contract, p, unit_id=unit_id)
-        _load_windows(session, facts, contract, p)
-        seen = set()
-        for uid, changes in _stream_changes(session, list(facts), p):
-            facts[uid].changes = changes
-            seen.add(uid)
-            yield facts[uid]
-        facts = {uid: f for uid, f in facts.items() if uid not in seen}
-    yield from facts.values()
-
-
-def _changes_query(session: Session, unit_ids: list[str], p: Period) -> Select[Any]:
-    """SQLite: the period's state changes of these units, ordered by unit, time and storage order.
-
-    ``lag()`` drops repeated states in the database (a repeated state is no transition, so the
-    figures are the same); ``ROWS`` framing spares the window the peer-group bookkeeping a
-    ``RANGE`` frame does. (PostgreSQL runs :func:`_pg_changes` instead.)
-    """
-    ev = _EVENTS.c
-    units = ev.unit_id == unit_ids[0] if len(unit_ids) == 1 else ev.unit_id.in_(unit_ids)
-    prev = func.lag(ev.state).over(partition_by=ev.unit_id, order_by=(ev.occurred_at, ev.id), rows=(None, 0))
-    lagged = (select(ev.unit_id, ev.occurred_at, ev.state, ev.id, prev.label("prev"))
-              .where(units, ev.occurred_at >= p.start, ev.occurred_at < p.end, ev.recorded_at <= p.as_of)
-              .subquery())
-    return (select(lagged.c.unit_id, lagged.c.occurred_at, lagged.c.state)
-            .where(or_(lagged.c.prev.is_(None), lagged.c.prev != lagged.c.state))
-            .order_by(lagged.c.unit_id, lagged.c.occurred_at, lagged.c.id))
-
-
-#: PostgreSQL: the same changes, found by jumping from change to change instead of a ``lag()``
-#: over every event. Per unit: its first event in the period, then, recursively, the first later
-#: event (in ``(occurred_at, id)`` order) whose state differs from the current one: every event
-#: in between repeats the current state, so these are exactly the rows ``lag()`` keeps. Each step
-#: is one descent of the covering ``(unit_id, occurred_at, id) INCLUDE (state, recorded_at)``
-#: index whose scan skips the repeats inside the index (no heap, no window, no sort of the events;
-#: ``lag()`` costs PostgreSQL 15 ≈ 2 µs an event). The units of one batch advance together (one
-#: recursion level per change), so a unit's rows come out in time order, and a unit with no next
-#: change emits one closing row with a null ``occurred_at``: it is complete.
-_PG_BATCH = """
-{name}(unit_id, occurred_at, id, state) AS (
-    SELECT first.* FROM unnest(%({units})s::varchar[]) AS u(unit_id) CROSS JOIN LATERAL (
-        SELECT e.unit_id, e.occurred_at, e.id, e.state FROM status_events e
-        WHERE e.unit_id = u.unit_id AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
-          AND e.recorded_at <= %(as_of)s
-        ORDER BY e.occurred_at, e.id LIMIT 1) AS first
-  UNION ALL
-    SELECT c.unit_id, next.occurred_at, next.id, next.state FROM {name} c LEFT JOIN LATERAL (
-        SELECT e.occurred_at, e.id, e.state FROM status_events e
-        WHERE e.unit_id = c.unit_id AND (e.occurred_at, e.id) > (c.occurred_at, c.id) AND e.occurred_at < %(end)s
-          AND e.state <> c.state AND e.recorded_at <= %(as_of)s
-        ORDER BY e.occurred_at, e.id LIMIT 1) AS next ON true
-    WHERE c.id IS NOT NULL
-)"""
-
-
-Change = tuple[datetime, str]  # (occurred_at, state)
-
-
-def _pg_changes(batches: int) -> str:
-    """The batches one after another in one statement (``UNION ALL`` runs them in order), so the
-    server computes the next batch while the client computes the units of the one it streamed."""
-    ctes = ",".join(_PG_BATCH.format(name=f"batch{k}", units=f"units{k}") for k in range(batches))
-    body = " UNION ALL ".join(f"SELECT unit_id, occurred_at, state FROM batch{k}" for k in range(batches))
-    return f"WITH RECURSIVE {ctes}\n{body}"
-
-
-def _stream_changes(session: Session, unit_ids: list[str], p: Period) -> Iterator[tuple[str, list[Change]]]:
-    """``(unit_id, [(occurred_at, state)])`` per unit that has changes in the period, each as soon
-    as it is complete, in no particular order. PostgreSQL: :func:`_pg_changes` over
-    :data:`_BATCHES` batches of units, streamed in libpq chunks, rows as plain tuples straight
-    from the driver; a large read (:data:`PARALLEL_UNITS` units or more) runs half the batches on
-    a second connection at the same time (:func:`_second_connection`), so the server's work, the
-    bulk of the time, uses two cores."""
-    if session.get_bind().dialect.name != "postgresql":
-        stmt = _changes_query(session, unit_ids, p)
-        rows: Iterable[Any] = session.connection().execute(stmt.execution_options(yield_per=10_000))
-        for uid, group in groupby(rows, key=itemgetter(0)):
-            yield uid, [(t, s) for _, t, s in group]
-        return
-    driver = cast(psycopg.Connection[Any], session.connection().connection.driver_connection)
-    size = -(-len(unit_ids) // _BATCHES)
-    batches = [unit_ids[i:i + size] for i in range(0, len(unit_ids), size)]
-    second = _second_connection(session, driver) if len(unit_ids) >= PARALLEL_UNITS and len(batches) > 1 else None
-    if second is None:
-        yield from _pg_stream(driver, batches, p)
-        return
-    half = len(batches) // 2
-    found: queue.SimpleQueue[tuple[str, list[Change]] | BaseException | None] = queue.SimpleQueue()
-
-    def other_half() -> None:
-        try:
-            other = cast(psycopg.Connection[Any], second.connection.driver_connection)
-            for item in _pg_stream(other, batches[half:], p):
-                found.put(item)
-            found.put(None)
-        except BaseException as exc:  # handed to the caller's thread, raised there
-            found.put(exc)
-
-    worker = threading.Thread(target=other_half, name="availability-changes", daemon=True)
-    try:
-        worker.start()
-        yield from _pg_stream(driver, batches[:half], p)
-        while (item := found.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        worker.join()
-        second.close()  # back to the pool (its read-only transaction is rolled back)
-
-
-def _pg_stream(driver: psycopg.Connection[Any], batches: list[list[str]], p: Period
-               ) -> Iterator[tuple[str, list[Change]]]:
-    params: dict[str, Any] = {"start": p.start, "end": p.end, "as_of": p.as_of}
-    params.update({f"units{k}": batch for k, batch in enumerate(batches)})
-    pending: dict[str, list[Change]] = {}
-    with _bulk_read(driver), driver.cursor() as cursor:
-        chunk = 2_000 if psycopg.pq.version() >= 170_000 else 1  # rows per libpq result (chunked mode: libpq 17)
-        for uid, t, s in cursor.stream(_pg_changes(len(batches)), params, size=chunk):
-            if t is None:  # the unit's closing row
-                yield uid, pending.pop(uid)
-            else:
-                pending.setdefault(uid, []).append((t, s))
-
-
-PARALLEL_UNITS = 400
-"""From this many units a contract's changes are read over two connections at once."""
-
-
-def _second_connection(session: Session, driver: psycopg.Connection[Any]) -> Connection | None:
-    """Another pooled connection reading the same snapshot as the session's, or None.
-
-    The session's transaction exports its snapshot (``pg_export_snapshot()``) and the second
-    connection imports it in a ``REPEATABLE READ`` transaction (``SET TRANSACTION SNAPSHOT``, as
-    ``pg_dump --jobs`` does), so both halves read exactly the same committed record. None when the
-    session is not on its own engine connection (tests run inside an outer transaction whose rows
-    another connection cannot see), or when the pool has no idle connection to spare: a busy
-    server is better served by one connection per request than by waiting for a second."""
-    bind = session.get_bind()
-    if not isinstance(bind, Engine) or session.in_nested_transaction():
-        return None
-    pool = bind.pool
-    if isinstance(pool, QueuePool) and pool.checkedout() >= pool.size():
-        return None
-    snapshot = driver.execute("SELECT pg_export_snapshot()").fetchone()
-    second = bind.connect()
-    try:
-        raw = cast(psycopg.Connection[Any], second.connection.driver_connection)
-        if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            raw.rollback()  # the import must be the new transaction's first statement
-        raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        raw.execute(psql.SQL("SET TRANSACTION SNAPSHOT {}").format(psql.Literal(snapshot[0] if snapshot else "")))
-    except BaseException:
-        second.close()
-        raise
-    return second
-
-
-#: Units per contract are read in this many batches (see :func:`_pg_changes`).
-_BATCHES = 4
-
-
-_BULK_READ = {"jit": "off", "work_mem": "'128MB'"}
-
-
-@contextmanager
-def _bulk_read(driver: psycopg.Connection[Any]) -> Iterator[None]:
-    """PostgreSQL settings for reading a whole fleet's changes (these queries only): compiling
-    them with JIT costs more than it saves, and the final sort of the changes stays in memory."""
-    for name, value in _BULK_READ.items():
-        driver.execute(f"SET LOCAL {name} = {value}")
-    try:
-        yield
-    finally:
-        for name in _BULK_READ:
-            driver.execute(f"SET LOCAL {name} TO DEFAULT")
-
-
-def _load_ticket_down(session: Session, facts: dict[str, UnitFacts], contract: Contract, p: Period, *,
-                      unit_id: str | None) -> None:
-    """Down spans of unit-down tickets (module docstring, "Ticket downtime"): the tickets, then
-    all their events in one join on the same filter (no list of ids sent back to the server)."""
-    which = [Ticket.contract_id == contract.id, Ticket.unit_down.is_(True), Ticket.recorded_at <= p.as_of,
-             Ticket.reported_at < p.end]
-    if unit_id is not None:
-        which.append(Ticket.unit_id == unit_id)
-    stmt = select(Ticket.id, Ticket.unit_id, Ticket.reported_at).where(*which).order_by(Ticket.reported_at, Ticket.id)
-    tickets = [t for t in session.execute(stmt).all() if t[1] in facts]
-    if not tickets:
-        return
-    # Only the events that can end the downtime (and corrections, which may move or void them):
-    # the first restored/resolved of the effective timeline is the same in this subset.
-    stops = TicketEvent.type.in_(("restored", "resolved", "corrected"))
-    _, effective = timelines_where(session, [*which, stops], as_of=p.as_of)  # replays only corrected/tied
-    for ticket_id, uid, reported_at in tickets:
-        stop = next((f.occurred_at for f in effective.get(ticket_id, ())
-                     if f.type in ("restored", "resolved") and f.occurred_at <= p.at), None)
-        if stop is None or stop >= p.start:
-            facts[uid].ticket_down.append((reported_at, stop))
-
-
-def _load_windows(session: Session, facts: dict[str, UnitFacts], contract: Contract, p: Period) -> None:
-    mw = MaintenanceWindow
-    stmt = (select(mw.unit_id, mw.starts_at, mw.ends_at)
-            .where(mw.contract_id == contract.id, mw.recorded_at <= p.as_of,
-                   or_(mw.cancelled_at.is_(None), mw.cancelled_at > p.as_of),
-                   mw.starts_at < p.end, mw.ends_at > p.start)
-            .order_by(mw.starts_at))
-    for uid, starts_at, ends_at in session.execute(stmt):
-        targets = facts.values() if uid is None else ([facts[uid]] if uid in facts else [])
-        for target in targets:
-            target.windows.append((starts_at, ends_at))
 
 
 def _series(units: Iterable[UnitFacts], p: Period, *,
             exclude: bool) -> tuple[list[tuple[UnitFacts, UnitAvailability]], list[MonthOut]]:
     """Each unit's figures for the whole period (ordered by serial) and the fleet's monthly series:
     one :func:`slas.availability.unit_availability_series` per unit (its timelines built once, the
-    period and each month sliced from them), computed as the units arrive (:func:`iter_facts`)."""
+    period and each month sliced from them), computed as the units arrive (:func:`fleet.period.iter_unit_facts`)."""
     if p.empty:
         return sorted(((u, fleet_availability([])) for u in units), key=lambda pair: pair[0].serial), []
     months = months_between(p.start, p.end, p.timezone)
@@ -703,8 +408,13 @@ def contract_availability(session: Session, principal: Principal, contract_id: s
 
 
 def _contract_availability(session: Session, contract: Contract, p: Period) -> ContractAvailabilityOut:
+    return availability_of(contract, p, record.iter_unit_facts(session, contract, p))
+
+
+def availability_of(contract: Contract, p: Period, units: Iterable[UnitFacts]) -> ContractAvailabilityOut:
+    """The contract's availability answer from its units' facts (:mod:`fleet.period`)."""
     exclude = contract.exclude_scheduled_maintenance
-    whole, monthly = _series(iter_facts(session, contract, p), p, exclude=exclude)
+    whole, monthly = _series(units, p, exclude=exclude)
     fleet = fleet_availability([f for _, f in whole])
     return ContractAvailabilityOut.model_validate({  # one validation of plain data, not a model per unit
         "contract_id": contract.id, **p.out(), **_verdict(contract, fleet), **_figures_out(fleet),
@@ -717,12 +427,22 @@ def _contract_availability(session: Session, contract: Contract, p: Period) -> C
 def unit_availability(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
                       at: datetime | None = None, as_of: datetime | None = None) -> UnitAvailabilityOut:
     """One unit's availability, judged against its contract's target and definition."""
+    unit, contract, p = _unit_period(session, principal, unit_id, start_date, end_date, at, as_of)
+    return unit_availability_of(contract, unit, p, record.iter_unit_facts(session, contract, p, unit_id=unit.id))
+
+
+def _unit_period(session: Session, principal: Principal, unit_id: str, start_date: date, end_date: date,
+                 at: datetime | None, as_of: datetime | None) -> tuple[Unit, Contract, Period]:
     principal.require("read")
     unit = get_scoped(session, Unit, unit_id, principal, what="unit")
     contract = session.get_one(Contract, unit.contract_id)
-    p = period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
-    exclude = contract.exclude_scheduled_maintenance
-    whole, monthly = _series(iter_facts(session, contract, p, unit_id=unit.id), p, exclude=exclude)
+    return unit, contract, period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
+
+
+def unit_availability_of(contract: Contract, unit: Unit | record.UnitRow, p: Period,
+                         facts: Iterable[UnitFacts]) -> UnitAvailabilityOut:
+    """One unit's availability answer from its facts (none: not in service in the period)."""
+    whole, monthly = _series(facts, p, exclude=contract.exclude_scheduled_maintenance)
     f = whole[0][1] if whole else fleet_availability([])
     return UnitAvailabilityOut(unit_id=unit.id, serial=unit.serial, contract_id=contract.id,
                                in_service_at=unit.in_service_at, **p.out(), **_verdict(contract, f),
@@ -732,11 +452,12 @@ def unit_availability(session: Session, principal: Principal, unit_id: str, *, s
 def unit_timeline(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
                   at: datetime | None = None, as_of: datetime | None = None) -> TimelineOut:
     """The unit's merged state over the period: maintenance, down (telemetry ∪ tickets) or up."""
-    principal.require("read")
-    unit = get_scoped(session, Unit, unit_id, principal, what="unit")
-    contract = session.get_one(Contract, unit.contract_id)
-    p = period(start_date, end_date, contract_timezone(session, contract), at=at, as_of=as_of)
-    facts = load_facts(session, contract, p, unit_id=unit.id)
+    unit, contract, p = _unit_period(session, principal, unit_id, start_date, end_date, at, as_of)
+    return timeline_of(unit.id, p, list(record.iter_unit_facts(session, contract, p, unit_id=unit.id)))
+
+
+def timeline_of(unit_id: str, p: Period, facts: Sequence[UnitFacts]) -> TimelineOut:
+    """The unit's merged state over the period from its facts (none: not in service in the period)."""
     intervals: list[IntervalOut] = []
     if facts and not p.empty:
         u = facts[0]
@@ -745,4 +466,4 @@ def unit_timeline(session: Session, principal: Principal, unit_id: str, *, start
                                maintenance_windows=u.windows, in_service_at=u.in_service_at,
                                state_before_first_change=u.state_before)
         intervals = [IntervalOut(start=s, end=e, state=state) for s, e, state in spans]
-    return TimelineOut(unit_id=unit.id, **p.out(), intervals=intervals)
+    return TimelineOut(unit_id=unit_id, **p.out(), intervals=intervals)

@@ -1,9 +1,9 @@
 """The contract review's late records: what of the record came after the fact (DESIGN.md principle 9).
 
 The ticket facts come from the tickets the review already evaluated (their facts are in memory,
-cut at ``as_of``), so finding the late ones costs no extra read of the events; one query then
-fetches who recorded the late ones and why. Telemetry is summarised per unit by one query over
-the period's status events, pre-filtered in SQL by the window (exact check in Python).
+cut at ``as_of``), so finding the late ones costs no extra read of the events; one query
+(:func:`fleet.lateness.who_and_why`) then fetches who recorded the late ones and why. Telemetry is
+summarised per unit from :func:`fleet.lateness.late_status_events`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select
 from sqlalchemy.orm import Session
 
-from fleet.models import StatusEvent, Ticket, TicketEvent
+from fleet import lateness as fleet_lateness
 from fleet.sla_service import EvaluatedTicket
 from reports.data import LateRecord, LateRecords, LateTelemetry
 from slas import lateness
@@ -44,7 +43,7 @@ def late_records(session: Session, *, window_hours: int, evaluated: Iterable[Eva
                 found.append({"fact": kind, "id": fact_id, "occurred_at": occurred, "recorded_at": recorded,
                               "delay_minutes": _minutes(lateness.delay(occurred, recorded)),
                               "ticket_id": e.id, "ticket_number": e.number})
-    who = _who_and_why(session, [f["id"] for f in found if f["fact"] == "reported"],
+    who = fleet_lateness.who_and_why(session, [f["id"] for f in found if f["fact"] == "reported"],
                        [f["id"] for f in found if f["fact"] != "reported"])
     facts_out = [LateRecord(**f, actor=who[f["id"]][0], reason=who[f["id"]][1])
                  for f in sorted(found, key=lambda f: (f["recorded_at"], f["ticket_number"], f["id"]))]
@@ -52,42 +51,9 @@ def late_records(session: Session, *, window_hours: int, evaluated: Iterable[Eva
                        status_events=_late_telemetry(session, window_hours, unit_serials, start, end, as_of))
 
 
-def _who_and_why(session: Session, ticket_ids: list[str], event_ids: list[str]) -> dict[str, tuple[str, str | None]]:
-    out: dict[str, tuple[str, str | None]] = {}
-    for i in range(0, len(ticket_ids), 500):
-        for tid, actor, reason in session.execute(select(Ticket.id, Ticket.created_by, Ticket.late_reason)
-                                                  .where(Ticket.id.in_(ticket_ids[i:i + 500]))):
-            out[tid] = (actor, reason)
-    for i in range(0, len(event_ids), 500):
-        for eid, kind, actor, reason, late_reason in session.execute(
-                select(TicketEvent.id, TicketEvent.type, TicketEvent.actor, TicketEvent.reason, TicketEvent.late_reason)
-                .where(TicketEvent.id.in_(event_ids[i:i + 500]))):
-            out[eid] = (actor, late_reason or (reason if kind == "corrected" else None))
-    return out
-
-
-def _later_than(session: Session, recorded: Any, occurred: Any, window_hours: int) -> ColumnElement[bool]:
-    """``recorded - occurred > window`` in SQL, a little loose (the exact rule runs in Python after)."""
-    if session.get_bind().dialect.name == "postgresql":
-        loose = timedelta(hours=window_hours) - timedelta(seconds=1)
-        return cast(ColumnElement[bool], recorded - occurred > literal(loose))
-    later: ColumnElement[bool] = func.julianday(recorded) - func.julianday(occurred) > (window_hours - 0.01) / 24
-    return later
-
-
 def _late_telemetry(session: Session, window_hours: int, unit_serials: Mapping[str, str], start: datetime,
                     end: datetime, as_of: datetime) -> list[LateTelemetry]:
-    per_unit: dict[str, list[tuple[datetime, datetime]]] = {}
-    ids = sorted(unit_serials)
-    for i in range(0, len(ids), 500):
-        rows = session.execute(
-            select(StatusEvent.unit_id, StatusEvent.occurred_at, StatusEvent.recorded_at)
-            .where(StatusEvent.unit_id.in_(ids[i:i + 500]), StatusEvent.occurred_at >= start,
-                   StatusEvent.occurred_at < end, StatusEvent.recorded_at <= as_of,
-                   _later_than(session, StatusEvent.recorded_at, StatusEvent.occurred_at, window_hours)))
-        for unit_id, occurred, recorded in rows:
-            if lateness.is_late(occurred, recorded, window_hours):
-                per_unit.setdefault(unit_id, []).append((occurred, recorded))
+    per_unit = fleet_lateness.late_status_events(session, window_hours, unit_serials, start, end, as_of)
     return [LateTelemetry(count=len(late), first_occurred_at=min(o for o, _ in late),
                           last_occurred_at=max(o for o, _ in late),
                           max_delay_minutes=max(_minutes(lateness.delay(o, r)) for o, r in late),

@@ -58,7 +58,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from slas.calendars import TWENTY_FOUR_SEVEN, BusinessCalendar, Clock, PositionalClock, TwentyFourSeven
 from slas.errors import InvalidEvent, InvalidTarget
@@ -310,7 +310,7 @@ _CONTACTS = frozenset({"acknowledged", "on_site", "restored", "resolved", "close
 
 def _scan(
     reported: datetime, priority: str, events: Sequence[EventLike], at: datetime, until: datetime, pause_allowed: bool,
-    in_order: bool = False,
+    in_order: bool = False, marks: list[tuple[Any, Any]] | None = None,
 ) -> _Life:
     """One pass over the events (≤ ``at``, in time order) applying the module rules.
 
@@ -318,6 +318,8 @@ def _scan(
     restore, the *runs* (the ticket open: reported → resolution, reopen →
     resolution …, the last one ending at ``until`` if still open) and the
     paused spans inside them; :func:`_spans_and_stops` finishes the reduction.
+    ``marks``, when given, receives each pause as ``(paused event, the event that ended it or
+    None)`` (:func:`pause_spans`).
     """
     runs: list[Interval] = []
     pauses: list[Interval] = []
@@ -327,6 +329,7 @@ def _scan(
     restored: datetime | None = None
     run_start: datetime | None = reported
     pause_start: datetime | None = None
+    opened: EventLike | None = None
     for event in events if in_order else sorted(events, key=_occurred):
         t = event.occurred_at
         if t > at:
@@ -351,15 +354,19 @@ def _scan(
                 if pause_start is not None:
                     pauses.append((pause_start, t))
                     pause_start = None
+                    if marks is not None:
+                        marks.append((opened, event))
                 runs.append((run_start, t))
                 run_start = None
         elif kind == "paused":
             if pause_allowed and run_start is not None and pause_start is None:
-                pause_start = t
+                pause_start, opened = t, event
         elif kind == "resumed":
             if pause_start is not None:
                 pauses.append((pause_start, t))
                 pause_start = None
+                if marks is not None:
+                    marks.append((opened, event))
         elif kind == "reopened":
             if run_start is None:
                 run_start = t
@@ -370,8 +377,23 @@ def _scan(
         runs.append((run_start, until))
         if pause_start is not None:
             pauses.append((pause_start, until))
+            if marks is not None:
+                marks.append((opened, None))
     counting, stops = _spans_and_stops(runs, pauses, ended_at, responded, on_site, restored)
     return (priority, counting, pauses, ended_at is None and pause_start is not None, no_visit, stops)
+
+
+E = TypeVar("E", bound=EventLike)
+
+
+def pause_spans(reported: datetime, events: Sequence[E], at: datetime) -> list[tuple[E, E | None]]:
+    """The pauses the clocks subtract from a ticket whose contract allows pausing, read at ``at``
+    from its effective timeline (in time order): each as ``(the paused event, the resumed,
+    resolved or closed event that ended it, or None while it runs)``. The clocks' own rule
+    (:func:`_scan`): a pause while paused or resolved is ignored, resolving or closing ends one."""
+    marks: list[tuple[Any, Any]] = []
+    _scan(reported, "P4", events, at, at, True, True, marks)
+    return marks
 
 
 def _spans_and_stops(

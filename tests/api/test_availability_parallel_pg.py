@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from api.migrate import upgrade
-from fleet import uptime
+from fleet import period, period_pg, uptime
 from fleet.db import Database, make_engine
 from fleet.principal import SYSTEM
 from tests.builders import (
@@ -73,18 +73,18 @@ def _availability(world: tuple[Database, str, datetime]) -> dict[str, Any]:
 def test_the_two_connection_read_gives_the_one_connection_figures(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     db = world[0]
     taken: list[bool] = []
-    real = uptime._second_connection
+    real = period_pg._second_connection
 
     def spy(session, driver):  # type: ignore[no-untyped-def]
         second = real(session, driver)
         taken.append(second is not None)
         return second
 
-    monkeypatch.setattr(uptime, "_second_connection", spy)
-    monkeypatch.setattr(uptime, "PARALLEL_UNITS", 10**9)
+    monkeypatch.setattr(period_pg, "_second_connection", spy)
+    monkeypatch.setattr(period_pg, "PARALLEL_UNITS", 10**9)
     alone = _availability(world)
     assert taken == []
-    monkeypatch.setattr(uptime, "PARALLEL_UNITS", 2)
+    monkeypatch.setattr(period_pg, "PARALLEL_UNITS", 2)
     split = _availability(world)
     assert taken == [True]
     assert split == alone
@@ -94,13 +94,13 @@ def test_the_two_connection_read_gives_the_one_connection_figures(world, monkeyp
 
 def test_with_no_idle_connection_to_spare_the_read_stays_on_one_connection(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     db = world[0]
-    monkeypatch.setattr(uptime, "PARALLEL_UNITS", 2)
+    monkeypatch.setattr(period_pg, "PARALLEL_UNITS", 2)
     expected = _availability(world)
     held = [db.engine.connect() for _ in range(db.engine.pool.size())]
     try:
         seen: list[object] = []
-        real = uptime._second_connection
-        monkeypatch.setattr(uptime, "_second_connection", lambda s, d: seen.append(real(s, d)) or seen[-1])
+        real = period_pg._second_connection
+        monkeypatch.setattr(period_pg, "_second_connection", lambda s, d: seen.append(real(s, d)) or seen[-1])
         assert _availability(world) == expected
         assert seen == [None]
     finally:
@@ -110,8 +110,8 @@ def test_with_no_idle_connection_to_spare_the_read_stays_on_one_connection(world
 
 def test_an_error_on_the_second_connection_is_raised_and_both_are_released(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     db = world[0]
-    monkeypatch.setattr(uptime, "PARALLEL_UNITS", 2)
-    real = uptime._pg_stream
+    monkeypatch.setattr(period_pg, "PARALLEL_UNITS", 2)
+    real = period_pg._pg_stream
     calls: list[int] = []
 
     def failing(driver, batches, p):  # type: ignore[no-untyped-def]
@@ -120,7 +120,29 @@ def test_an_error_on_the_second_connection_is_raised_and_both_are_released(world
             raise RuntimeError("connection lost")
         yield from real(driver, batches, p)
 
-    monkeypatch.setattr(uptime, "_pg_stream", failing)
+    monkeypatch.setattr(period_pg, "_pg_stream", failing)
     with pytest.raises(RuntimeError, match="connection lost"):
         _availability(world)
     assert db.engine.pool.checkedout() == 0
+
+
+def test_the_period_record_is_the_same_read_plainly_or_with_the_postgresql_speed_ups(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    db, contract_id, as_of = world
+    from fleet.models import Contract
+
+    taken: list[bool] = []
+    real = period_pg._second_connection
+    monkeypatch.setattr(period_pg, "_second_connection", lambda s, d: taken.append(True) or real(s, d))
+    monkeypatch.setattr(period_pg, "PARALLEL_UNITS", 2)
+    with db.transaction(write=False) as s:
+        contract = s.get_one(Contract, contract_id)
+        p = period.period(date(2026, 1, 1), date(2026, 4, 1), "America/New_York", at=None, as_of=as_of)
+        fast = period.read(s, contract, p, ratings=True, work_logs=True)
+        plain = period.read(s, contract, p, plain=True, ratings=True, work_logs=True)
+    assert taken == [True]  # the fast read went over two connections
+    assert fast.facts == plain.facts
+    assert (fast.units, fast.windows, fast.down, fast.tickets) == (plain.units, plain.windows, plain.down,
+                                                                   plain.tickets)
+    assert sum(len(u.changes) for u in fast.facts) > 100 and all(len(u.change_ids) == len(u.changes)
+                                                                 for u in fast.facts)
+    assert fast.tickets and fast.windows and len(fast.units) == 12
