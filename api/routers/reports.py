@@ -40,7 +40,7 @@ from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
 from fleet.models import Contract, Report, Unit
 from fleet.pagination import paginate
-from fleet.schemas.types import Day, Instant
+from fleet.schemas.types import Day, Instant, StrictInput
 from fleet.tenancy import get_scoped, scoped
 from reports import gather
 from reports.data import ReportKind
@@ -51,7 +51,7 @@ API_PREFIX = "/api/v1"
 _KIND_IDS = {"contract_review": "contract_id", "track_record": "contract_ids", "unit_history": "unit_id"}
 
 
-class ReportIn(BaseModel):
+class ReportIn(StrictInput):
     """Which report: ``contract_review`` needs ``contract_id``, ``unit_history`` needs ``unit_id``,
     ``track_record`` takes ``contract_ids`` (default: every contract on record at ``as_of``)."""
 

@@ -290,3 +290,12 @@ def test_every_text_field_of_every_input_schema_fits_its_column() -> None:
     assert "event_id" in status and models.StatusEvent.__table__.c.event_id.type.length == 100
     assert not problems, problems
     assert checked >= 20
+
+
+def test_a_nul_in_a_report_requests_id_is_refused_alike_on_both_databases(client, session):
+    from tests.builders import assert_error, auth, make_key
+
+    token = make_key(session, "manager")
+    r = client.post("/api/v1/reports", headers=auth(token), json={
+        "kind": "contract_review", "contract_id": "abc\x00def", "from": "2026-03-01", "to": "2026-04-01"})
+    assert_error(r, 422)
