@@ -465,7 +465,7 @@ def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDeta
     })
 
 
-_TICKET_OUT_FIELDS = tuple(TicketOut.model_fields)
+_TICKET_OUT_FIELDS = tuple(k for k in TicketOut.model_fields if k in _TICKETS.c)  # assignee: fleet.dispatch
 
 
 def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,

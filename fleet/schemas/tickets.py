@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
+from fleet.schemas.dispatch import AssignmentOut
 from fleet.schemas.types import Instant, Name, Priority, StrictInput
 
 EventType = Literal["acknowledged", "on_site", "restored", "resolved", "closed", "paused", "resumed", "reopened",
@@ -146,6 +147,8 @@ class TicketOut(BaseModel):
     restored_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    assignee: str | None = None  # who works it now (fleet.dispatch); not a ticket column
+    team: str | None = None
 
 
 class TicketDetailOut(TicketOut):
@@ -153,4 +156,6 @@ class TicketDetailOut(TicketOut):
     work_logs: list[WorkLogOut]
     rating: RatingOut | None
     work_minutes: float
+    assignments: list[AssignmentOut] = Field(default_factory=list)
+    time_to_assign_minutes: float | None = None  # reported → first assignment (information, no SLA target)
 
