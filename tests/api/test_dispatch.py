@@ -163,3 +163,19 @@ def test_another_agencys_ticket_answers_an_agency_like_a_missing_one(client, ses
     assert_error(r, 404, "not_found")
     assert_error(missing, 404, "not_found")
     assert client.get(f"{API}/tickets/{theirs.id}/comments", headers=crew["agency_key"]).status_code == 404
+
+
+def test_the_cli_creates_an_engineer_in_a_team_and_moves_them(cli, session):
+    from fleet import dispatch
+
+    r = cli("users", "create", "--role", "engineer", "--username", "rita", "--team", "North", "--password-stdin",
+            input="long-enough-password\n")
+    assert r.exit_code == 0, r.output
+    assert "in team North" in r.output
+    assert dispatch.team_of(session, "rita") == "North"
+    moved = cli("users", "team", "--username", "rita", "--team", "South")
+    assert moved.exit_code == 0, moved.output
+    session.expire_all()
+    assert dispatch.team_of(session, "rita") == "South"
+    assert cli("users", "team", "--username", "ghost", "--team", "South").exit_code != 0
+    assert audit.verify(session).ok
