@@ -135,11 +135,15 @@ def annotate(session: Session, items: list[dict[str, Any]]) -> list[dict[str, An
     return items
 
 
-def with_dispatch(session: Session, out: TicketDetailOut) -> TicketDetailOut:
-    """A ticket's detail with its assignment, its assignment history and time to assign."""
+def with_dispatch(session: Session, principal: Principal, out: TicketDetailOut) -> TicketDetailOut:
+    """A ticket's detail with its assignment, its assignment history and time to assign. The
+    reasons are the vendor's own business: a principal that may not read internal comments
+    (an agency) gets the history without them."""
     history = [AssignmentOut.model_validate(a) for a in session.scalars(
         select(TicketAssignment).where(TicketAssignment.ticket_id == out.id)
         .order_by(TicketAssignment.recorded_at, TicketAssignment.id))]
+    if not principal.can("comments.internal"):
+        history = [a.model_copy(update={"reason": None}) for a in history]
     d = dispatch_of(session, [out.id]).get(out.id, UNASSIGNED)
     return out.model_copy(update={"assignee": d.assignee, "team": d.team, "assignments": history,
                                   "time_to_assign_minutes": minutes_to_assign(out.reported_at, d)})

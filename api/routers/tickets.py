@@ -65,7 +65,7 @@ def list_tickets(
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
 def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(dispatch.with_dispatch(session, tickets.detail(session, principal, ticket_id)))
+    return json_response(dispatch.with_dispatch(session, principal, tickets.detail(session, principal, ticket_id)))
 
 
 @router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)

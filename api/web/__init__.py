@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.settings import Settings
-from api.web import errors, field, manage
+from api.web import dispatch, errors, field, manage
 from api.web.render import HERE
 
 SESSION_COOKIE = "slatrack_session"
@@ -20,6 +20,7 @@ SESSION_HOURS = 12
 
 def install(app: FastAPI, settings: Settings) -> None:
     errors.install(app)
+    app.include_router(dispatch.router)  # before field: /tickets/new is not a ticket id
     app.include_router(field.router)
     app.include_router(manage.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
