@@ -113,6 +113,7 @@ from reports.data import (
     canonical_parameters,
     make_report_id,
 )
+from reports.dispatch_gather import public_comments, time_to_assign
 from reports.issue import issue_report
 from reports.pdf import render_pdf
 from reports.signing import SigningKey
@@ -922,6 +923,7 @@ def gather_contract_review(session: Session, principal: Principal, *, contract_i
         breaches=_breaches(rec), calendar=_calendar_info(rec.calendar, start_date, end_date), compliance=rows,
         compliance_trend=_compliance_trend(rec), contract=_contract_info(contract, rec.agency),
         credits=_credits(rec, rows), csat=_csat(session, rec), events=events, maintenance=_maintenance(rec.up),
+        dispatch=time_to_assign(session, rec.tickets.evaluated, moments.as_of),
         parameters=params, period=_period(start_date, end_date, rec.calendar.timezone),
         report_id=make_report_id("contract_review", params.model_dump(), moments.as_of),
         sla_targets=_sla_targets(session, rec), tickets=tickets,
@@ -1127,6 +1129,7 @@ def gather_unit_history(session: Session, principal: Principal, *, unit_id: str,
         as_of=moments.as_of, at=moments.at, audit_head=audit.head_as_of(session, moments.as_of),
         availability=_figures(up, availability, [unit.id]),
         availability_trend=_availability_trend(up, availability.monthly, [unit.id]),
+        comments=public_comments(session, numbers, moments.as_of),
         downtime=_downtime(up, intervals, contract.exclude_scheduled_maintenance), events=events,
         maintenance=_maintenance(up), parameters=params,
         parts=[PartTotal(part_number=k, quantity=q, sources=_src(work_logs=ids))
