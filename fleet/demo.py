@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fleet import demo_telemetry, identity, registry, tickets
+from fleet import demo_dispatch, demo_telemetry, identity, registry, tickets
 from fleet.errors import DomainError
 from fleet.models import Agency, Contract, TicketEvent, Unit, User
 from fleet.principal import Principal
@@ -147,6 +147,7 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
     made["status_events"] = demo_telemetry.load(
         session, principal, rnd, units, outages, start=start, now=now,
         progress=lambda done, total: report("telemetry", done, total))
+    made.update(demo_dispatch.load(session, principal, seed=seed))  # last, with its own random generator
     return made
 
 
