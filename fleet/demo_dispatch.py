@@ -76,7 +76,7 @@ def load(session: Session, principal: Principal, *, seed: int = 2026) -> dict[st
         _assign(session, principal, ticket, who, team)
         made["assignments"] += 1
         code = codes.get(ticket.agency_id, "")
-        made["comments"] += _talk(session, rnd, ticket, who, ask=not asked and code == "NAVFAC")
+        made["comments"] += _talk(session, rnd, ticket, who, code, ask=not asked and code == "NAVFAC")
         asked = asked or code == "NAVFAC"
     return made
 
@@ -85,11 +85,11 @@ def _assign(session: Session, principal: Principal, ticket: Ticket, who: str | N
     dispatch.assign(session, principal, ticket.id, AssignmentIn(assignee=who, team=team))
 
 
-def _talk(session: Session, rnd: random.Random, ticket: Ticket, assignee: str, *, ask: bool) -> int:
+def _talk(session: Session, rnd: random.Random, ticket: Ticket, assignee: str, code: str, *, ask: bool) -> int:
     """A few messages on an assigned ticket from its engineer (and sometimes the agency); the first
     NAVFAC one gets the agency's question, an internal note and the public answer."""
-    agency = Principal(id=f"demo-{ticket.agency_id}", name="agency", role="agency", agency_id=ticket.agency_id,
-                       kind="user")
+    agency = Principal(id=f"demo-{ticket.agency_id}", name=f"{code} duty officer", role="agency",
+                       agency_id=ticket.agency_id, kind="user")
     engineer = _engineer(assignee)
     said: list[tuple[Principal, str, str]] = []
     if ask:
