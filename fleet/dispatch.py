@@ -156,6 +156,7 @@ def assign(session: Session, principal: Principal, ticket_id: str, data: Assignm
     ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
     if ticket.status in CLOSED:
         raise Conflict(f"ticket {ticket.number} is closed; reopen it before assigning it", code="ticket_closed")
+    head = audit.lock_head(session)  # every writer queues here: read the assignment only once it is ours
     current = dispatch_of(session, [ticket.id]).get(ticket.id, UNASSIGNED)
     team = _check(session, principal, current, data)
     if (data.assignee, team) == (current.assignee, current.team):
@@ -169,7 +170,8 @@ def assign(session: Session, principal: Principal, ticket_id: str, data: Assignm
     audit.record(session, principal, action=action, entity_type="ticket_assignment", entity_id=row.id,
                  agency_id=ticket.agency_id, reason=data.reason,
                  before={"assignee": current.assignee, "team": current.team}, after=audit.snapshot(row),
-                 rows=[row], scope=audit.Scope(ticket.contract_id, row.recorded_at))  # no figure moves
+                 rows=[row], scope=audit.Scope(ticket.contract_id, row.recorded_at),  # no figure moves
+                 head=head)
     return row
 
 
