@@ -442,7 +442,8 @@ try:
 
 
 def _demo_login_note(role: str, agency: str | None) -> str:
-    return f"{role} ({agency}: sees only its own contracts)" if agency else role
+    extra = {"engineer": " (team Atlantic: My work)", "manager": " (the Dispatch board)"}
+    return f"{role} ({agency}: sees only its own contracts)" if agency else role + extra.get(role, "")
 
 
 def _demo_signer(settings: Any) -> Any:
