@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from api import docs_ui, errors, web
 from api.middleware import RequestContext
 from api.ratelimit import limiter_for
-from api.routers import exports, registry, reports, sla, system, tickets, uptime
+from api.routers import dispatch, exports, registry, reports, sla, system, tickets, uptime
 from api.routing import LANE_SIZES
 from api.settings import Settings, get_settings
 from fleet.answers import AnswerCache
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(system.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(registry.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(tickets.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.include_router(dispatch.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(sla.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(uptime.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(exports.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)

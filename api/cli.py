@@ -14,7 +14,7 @@ import typer
 from api.cli_export import export_command
 from api.demo_setup import AGENCY_VAR, DEMO_VENDOR, DemoKeys, demo_keys, slatrack_command, use_demo_vendor, vendor_hint
 from api.settings import get_settings
-from fleet import audit, identity, unit_import
+from fleet import audit, dispatch, identity, unit_import
 from fleet.db import Database, make_engine
 from fleet.errors import DomainError
 from fleet.principal import SYSTEM
@@ -121,6 +121,8 @@ def users_create(
     username: Annotated[str, typer.Option()],
     agency: Annotated[str | None, typer.Option(help="agency code (required for the agency role)")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    team: Annotated[str | None, typer.Option(help="the engineer's team (dispatch: 'My work' shows its "
+                                                  "unassigned tickets)")] = None,
 ) -> None:
     """Create a web user; the password comes from a prompt or --password-stdin."""
     if password_stdin:
@@ -130,7 +132,18 @@ def users_create(
     with get_database().transaction() as s:
         user = identity.create_user(s, SYSTEM, role=role, username=username, password=password, agency_code=agency)
         user_id = user.id
-    typer.echo(f"created {role} user {username} ({user_id})")
+        if team is not None:
+            dispatch.set_team(s, SYSTEM, username=username, team=team)
+    typer.echo(f"created {role} user {username} ({user_id})" + (f" in team {team.strip()}" if team else ""))
+
+
+@users_app.command("team")
+@domain_errors
+def users_team(username: Annotated[str, typer.Option()], team: Annotated[str, typer.Option()]) -> None:
+    """Move a user to a team (audited)."""
+    with get_database().transaction() as s:
+        dispatch.set_team(s, SYSTEM, username=username, team=team)
+    typer.echo(f"{username} is in team {team.strip()}")
 
 
 @users_app.command("disable")
@@ -471,7 +484,8 @@ try:
 
 
 def _demo_login_note(role: str, agency: str | None) -> str:
-    return f"{role} ({agency}: sees only its own contracts)" if agency else role
+    extra = {"engineer": " (team Atlantic: My work)", "manager": " (the Dispatch board)"}
+    return f"{role} ({agency}: sees only its own contracts)" if agency else role + extra.get(role, "")
 
 
 def _demo_signer(settings: Any) -> Any:

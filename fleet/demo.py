@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fleet import demo_telemetry, identity, registry, tickets
+from fleet import demo_dispatch, demo_telemetry, identity, registry, tickets
 from fleet.db import simulated_clock
 from fleet.errors import DomainError
 from fleet.models import Agency, Contract, TicketEvent, Unit, User
@@ -127,7 +127,9 @@ def load(session: Session, principal: Principal, *, now: datetime, seed: int = 2
     clock = Recording(now, random.Random(seed + 1))
     clock.at(start - timedelta(days=45))  # the registry was set up before the year began
     with simulated_clock(clock):
-        return _load(session, principal, rnd, clock, report, start=start, now=now, scale=scale)
+        made = _load(session, principal, rnd, clock, report, start=start, now=now, scale=scale)
+    made.update(demo_dispatch.load(session, principal, seed=seed))  # last, with its own random generator
+    return made
 
 
 class Recording:

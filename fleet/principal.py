@@ -30,6 +30,10 @@ Action = Literal[
     "reports.read",
     "audit.verify",
     "identity.manage",
+    "tickets.assign",  # take an unassigned ticket, hand one's own back
+    "tickets.dispatch",  # assign and reassign anyone's tickets (managers)
+    "comments.write",  # public comments on a ticket
+    "comments.internal",  # internal (vendor-only) comments: write and read
 ]
 
 _ALL: frozenset[Action] = frozenset(Action.__args__)  # type: ignore[attr-defined]
@@ -37,9 +41,10 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     "admin": _ALL,
     "manager": _ALL - {"identity.manage", "ratings.write"},
     "engineer": frozenset(
-        {"read", "tickets.create", "tickets.events", "worklogs.write", "reports.read", "status.write"}
+        {"read", "tickets.create", "tickets.events", "worklogs.write", "reports.read", "status.write",
+         "tickets.assign", "comments.write", "comments.internal"}
     ),
-    "agency": frozenset({"read", "tickets.create", "ratings.write", "reports.read"}),
+    "agency": frozenset({"read", "tickets.create", "ratings.write", "reports.read", "comments.write"}),
     "telemetry": frozenset({"status.write"}),
 }
 

@@ -33,6 +33,7 @@ from reports.data import (
     UnitSummary,
     make_report_id,
 )
+from reports.dispatch_gather import time_to_assign
 from reports.exact import (
     HUNDRED,
     Q2,
@@ -83,6 +84,7 @@ def _review(session: Session, rec: ContractRecord, vendor: str) -> ContractRevie
         breaches=_breaches(rec), calendar=record.calendar_info(rec), compliance=rows,
         compliance_trend=_compliance_trend(rec), contract=record.contract_info(contract, rec.agency),
         credits=_credits(rec, rows), csat=_csat(rec), events=events, late_records=_late(session, rec),
+        dispatch=time_to_assign(session, rec.evaluated, moments.as_of),
         maintenance=record.maintenance(rec), parameters=params,
         period=period(p.start_date, p.end_date, rec.calendar.timezone),
         report_id=make_report_id("contract_review", params.model_dump(), moments.as_of),

@@ -482,6 +482,18 @@ class LateRecord(_Model):
     ticket_number: str
 
 
+# --------------------------------------------------------------------------- dispatch and conversation
+
+
+class AssignTime(_Model):
+    """Reported → first assignment to an engineer, for one ticket (information: no SLA target)."""
+
+    first_assigned_at: UtcDateTime
+    minutes: NonNegDecimal
+    ticket_id: str
+    ticket_number: str
+
+
 class LateTelemetry(_Model):
     """One unit's telemetry status events of the period recorded later than the window (robots
     buffer while offline and send later: never refused, counted here)."""
@@ -502,6 +514,29 @@ class LateRecords(_Model):
     status_events: list[LateTelemetry]
     ticket_facts: NonNegInt  # every ticket fact of the review (reports and events), for the share
     window_hours: Annotated[int, Field(gt=0)]
+
+
+class Dispatch(_Model):
+    """Time to assign over the period's tickets, as recorded by ``as_of`` (information only)."""
+
+    assigned: NonNegInt
+    mean_minutes: NonNegDecimal | None
+    median_minutes: NonNegDecimal | None
+    never_assigned: NonNegInt
+    sources: Sources
+    tickets: list[AssignTime]
+
+
+class CommentRecord(_Model):
+    """A public message of a ticket's conversation (internal notes never enter a report)."""
+
+    author: str
+    body: str
+    id: str
+    recorded_at: UtcDateTime
+    side: Literal["agency", "vendor"]
+    ticket_id: str
+    ticket_number: str
 
 
 # --------------------------------------------------------------------------- the reports
@@ -532,6 +567,7 @@ class ContractReviewData(_Model):
     contract: ContractInfo
     credits: Credits
     csat: Csat
+    dispatch: Dispatch | None = Field(default=None, exclude_if=lambda v: v is None)  # none: nothing was assigned
     events: list[EventRecord]
     format: Literal["slatrack.report-data/1"] = FORMAT
     kind: Literal["contract_review"] = "contract_review"
@@ -638,6 +674,7 @@ class UnitHistoryData(_Model):
     audit_head: Sha256Hex
     availability: AvailabilityFigures
     availability_trend: list[AvailabilityMonth]
+    comments: list[CommentRecord] = Field(default_factory=list, exclude_if=lambda v: not v)  # public only
     downtime: list[DowntimeInterval]
     events: list[EventRecord]
     format: Literal["slatrack.report-data/1"] = FORMAT

@@ -29,6 +29,7 @@ from reports.data import (
     WorkLogRecord,
     make_report_id,
 )
+from reports.dispatch_gather import public_comments
 from reports.exact import minutes, overlaps, period, src
 from reports.record import ContractRecord
 
@@ -68,6 +69,7 @@ def _history(session: Session, rec: ContractRecord, unit: Unit, vendor: str) -> 
         as_of=moments.as_of, at=moments.at, audit_head=audit.head_as_of(session, moments.as_of),
         availability=record.figures(rec, availability, [unit.id]),
         availability_trend=record.availability_trend(rec, availability.monthly, [unit.id]),
+        comments=public_comments(session, numbers, moments.as_of),
         downtime=_downtime(rec, unit.id, intervals), events=events, maintenance=record.maintenance(rec),
         parameters=params,
         parts=[PartTotal(part_number=k, quantity=q, sources=src(work_logs=ids))

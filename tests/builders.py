@@ -249,3 +249,33 @@ def cite_in_ledger(session: Session, head: str) -> Any:
     session.add(entry)
     session.flush()
     return entry
+
+
+# --- dispatch and conversation (issue 17) --------------------------------------------------------
+def make_user(session: Session, role: str, *, username: str | None = None, team: str | None = None,
+              agency: Agency | None = None, password: str = "field-password-1"):  # type: ignore[no-untyped-def]
+    """A web user (``team``: its engineers' team), through the real services."""
+    from fleet import dispatch
+
+    user = identity.create_user(session, SYSTEM, role=role, username=username or f"{role}-{next(_seq)}",
+                                password=password, agency_code=agency.code if agency else None)
+    if team is not None:
+        dispatch.set_team(session, SYSTEM, username=user.username, team=team)
+    return user
+
+
+def assign_ticket(session: Session, ticket, assignee: str | None, *,  # type: ignore[no-untyped-def]
+                  team: str | None = None, reason: str | None = None):
+    from fleet import dispatch
+    from fleet.schemas.dispatch import AssignmentIn
+
+    return dispatch.assign(session, SYSTEM, ticket.id, AssignmentIn(assignee=assignee, team=team, reason=reason))
+
+
+def add_comment(session: Session, ticket, body: str, visibility: str = "public", *,  # type: ignore[no-untyped-def]
+                principal=None):
+    from fleet import conversation
+    from fleet.schemas.dispatch import CommentIn
+
+    return conversation.add_comment(session, principal or SYSTEM, ticket.id,
+                                    CommentIn.model_validate({"body": body, "visibility": visibility}))

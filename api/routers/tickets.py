@@ -11,7 +11,7 @@ from api.deps import PageDep, PrincipalDep, SessionDep
 from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
-from fleet import sla_service, tickets
+from fleet import dispatch, sla_service, tickets
 from fleet.schemas.sla import AtRiskOut
 from fleet.schemas.tickets import (
     CorrectionIn,
@@ -58,14 +58,14 @@ def list_tickets(
     def work() -> Response:
         found = tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
         return json_response(PageOut[TicketOut].model_validate(
-            {"items": found.items, "next_cursor": found.next_cursor}))
+            {"items": dispatch.annotate(session, found.items), "next_cursor": found.next_cursor}))
 
     return work()
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
 def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(tickets.detail(session, principal, ticket_id))
+    return json_response(dispatch.with_dispatch(session, principal, tickets.detail(session, principal, ticket_id)))
 
 
 @router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)

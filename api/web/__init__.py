@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.settings import Settings
-from api.web import errors, field, manage, signin
+from api.web import dispatch, errors, field, manage, signin
 from api.web.auth import WebState
 from api.web.render import HERE
 from fleet.signin_throttle import Limits
@@ -39,6 +39,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.signin_pool = signin.SignInPool()
     errors.install(app)
     app.include_router(signin.router)
+    app.include_router(dispatch.router)  # before field: /tickets/new is not a ticket id
     app.include_router(field.router)
     app.include_router(manage.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -18,7 +18,8 @@ from api.routing import TransactionRoute
 from api.web.auth import CsrfDep, WebPrincipal, home_for, signed_in
 from api.web.forms import local_input, once, parse_local, validation_message
 from api.web.render import EVENT_NAMES, flash, page
-from fleet import sla_service, tickets, timeline, uptime, worklist
+from api.web.ticket_parts import ticket_extras
+from fleet import dispatch_views, sla_service, tickets, timeline, uptime, worklist
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
 from fleet.models import Calendar, Contract, Ticket, Unit
@@ -46,9 +47,10 @@ def root(request: Request) -> Response:
 # --- My work ----------------------------------------------------------------------------------
 @router.get("/work")
 def my_work(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
-    items = worklist.open_work(session, principal)
+    groups = dispatch_views.work_groups(session, principal)  # own tickets first (issue 17)
+    items = [r for g in groups for r in g.rows]
     counts = {k: sum(1 for i in items if i.urgency == k) for k in ("breached", "at-risk", "ok", "paused")}
-    return page(request, "work.html", {"items": items, "counts": counts,
+    return page(request, "work.html", {"items": items, "counts": counts, "groups": groups,
                                        "waiting": worklist.waiting_to_close(session, principal)})
 
 
@@ -101,6 +103,7 @@ def ticket_page(request: Request, session: Session, principal: Principal, ticket
         "actions": available_actions(detail.status, reached, contract.pause_allowed) if can_act else [],
         "action_names": ACTIONS, "can_log": principal.can("worklogs.write"), "errors": errors or {},
         "form": form, "form_key": (values or {}).get("form_key"),
+        **ticket_extras(session, principal, detail),
     }, status_code=status_code)
 
 

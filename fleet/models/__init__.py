@@ -1,6 +1,7 @@
 """ORM models. Every tenant-owned table carries ``agency_id`` (see :mod:`fleet.tenancy`)."""
 
 from fleet.models.audit import AuditEntry, AuditHead
+from fleet.models.dispatch import TeamMembership, TicketAssignment, TicketComment
 from fleet.models.idempotency import IdempotencyRecord
 from fleet.models.identity import ApiKey, SignInThrottle, User, WebSession
 from fleet.models.registry import Agency, Calendar, Contract, SlaPolicy, SlaTarget, Unit
@@ -23,7 +24,10 @@ __all__ = [
     "SlaPolicy",
     "SlaTarget",
     "StatusEvent",
+    "TeamMembership",
     "Ticket",
+    "TicketAssignment",
+    "TicketComment",
     "TicketEvent",
     "Unit",
     "User",

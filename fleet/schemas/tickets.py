@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
 
+from fleet.schemas.dispatch import AssignmentOut
 from fleet.schemas.types import Instant, Name, PartNumber, Priority, StrictInput
 
 EventType = Literal["acknowledged", "on_site", "restored", "resolved", "closed", "paused", "resumed", "reopened",
@@ -159,6 +160,8 @@ class TicketOut(BaseModel):
     recorded_late: bool = Field(False, description="recorded more than the contract's reporting window after "
                                                    "reported_at")
     late_by_minutes: float | None = Field(None, description="recorded_at - reported_at, when recorded late")
+    assignee: str | None = None  # who works it now (fleet.dispatch); not a ticket column
+    team: str | None = None
 
 
 class TicketDetailOut(TicketOut):
@@ -166,4 +169,6 @@ class TicketDetailOut(TicketOut):
     work_logs: list[WorkLogOut]
     rating: RatingOut | None
     work_minutes: float
+    assignments: list[AssignmentOut] = Field(default_factory=list)
+    time_to_assign_minutes: float | None = None  # reported → first assignment (information, no SLA target)
 

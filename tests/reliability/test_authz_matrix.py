@@ -111,6 +111,10 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/tickets/{ticket_id}/corrections": row("ok ok 403 403 403 401 401 403"),
     "POST /api/v1/tickets/{ticket_id}/work-logs": row("ok ok ok 403 403 401 401 403"),
     "POST /api/v1/tickets/{ticket_id}/satisfaction": row("ok 403 403 ok 403 401 401 404"),
+    # dispatch: a manager assigns anyone; an engineer key only takes for itself (this one is not "matrix-engineer")
+    "POST /api/v1/tickets/{ticket_id}/assignment": row("ok ok 403 403 403 401 401 403"),
+    "POST /api/v1/tickets/{ticket_id}/comments": row("ok ok ok ok 403 401 401 404"),
+    "GET /api/v1/tickets/{ticket_id}/comments": READ,
     "POST /api/v1/status-events": row("ok ok ok 403 ok 401 401 403"),
     "POST /api/v1/maintenance-windows": row("ok ok 403 403 403 401 401 403"),
     "GET /api/v1/maintenance-windows": LIST,
@@ -159,6 +163,12 @@ NON_API: dict[str, dict[str, str]] = {
     # a refused form's address reopened: back to the ticket page, which decides
     "GET /tickets/{ticket_id}/events": row("303 303 303 303 303 303 303 303"),
     "GET /tickets/{ticket_id}/work-logs": row("303 303 303 303 303 303 303 303"),
+    "GET /dispatch": row("ok ok 403 403 403 303 303 403"),
+    "POST /tickets/{ticket_id}/assignment": row("303 303 303 403 403 303 303 403"),  # the engineer takes it
+    "POST /tickets/{ticket_id}/comments": row("303 303 303 303 403 303 303 404"),
+    "POST /tickets/{ticket_id}/rating": row("303 403 403 303 403 303 303 404"),
+    "GET /tickets/new": PAGE_LIST,
+    "POST /tickets/new": row("303 303 303 303 403 303 303 404"),
 }
 WEB_ROUTES = frozenset(r for r in NON_API if r.split(" ", 1)[1] not in ("/health", "/openapi.json", "/docs",
                                                                          "/docs/oauth2-redirect"))
@@ -317,6 +327,11 @@ def _requests(t: Tenant) -> dict[str, Request]:
             "activity": "repair", "parts": [{"part_number": "P-1", "quantity": 1}]}}),
         "POST /api/v1/tickets/{ticket_id}/satisfaction": (f"{V1}/tickets/{i['resolved_ticket_id']}/satisfaction",
                                                            {"json": {"score": 4, "comment": "fine"}}),
+        "POST /api/v1/tickets/{ticket_id}/assignment": (f"{V1}/tickets/{i['ticket_id']}/assignment", {
+            "json": {"assignee": "matrix-engineer"}}),
+        "POST /api/v1/tickets/{ticket_id}/comments": (f"{V1}/tickets/{i['ticket_id']}/comments", {
+            "json": {"body": "Matrix question", "visibility": "public"}}),
+        "GET /api/v1/tickets/{ticket_id}/comments": (f"{V1}/tickets/{i['ticket_id']}/comments", {}),
         "POST /api/v1/status-events": (f"{V1}/status-events", {"json": {"events": [
             {"event_id": "matrix-1", "unit_id": i["unit_id"], "state": "up",
              "occurred_at": "2026-03-03T09:00:00Z"}]}}),
@@ -372,6 +387,17 @@ NON_API_REQUESTS: dict[str, Callable[[Tenant], Request]] = {
         "activity": "repair", "notes": "", "form_key": ""}}),
     "GET /tickets/{ticket_id}/events": lambda t: (f"/tickets/{t.ids['ticket_id']}/events", {}),
     "GET /tickets/{ticket_id}/work-logs": lambda t: (f"/tickets/{t.ids['ticket_id']}/work-logs", {}),
+    "GET /dispatch": lambda t: ("/dispatch", {}),
+    "POST /tickets/{ticket_id}/assignment": lambda t: (f"/tickets/{t.ids['ticket_id']}/assignment", {"data": {
+        "csrf_token": CSRF, "assignee": "matrix-engineer"}}),
+    "POST /tickets/{ticket_id}/comments": lambda t: (f"/tickets/{t.ids['ticket_id']}/comments", {"data": {
+        "csrf_token": CSRF, "body": "Matrix question", "visibility": "public"}}),
+    "POST /tickets/{ticket_id}/rating": lambda t: (f"/tickets/{t.ids['resolved_ticket_id']}/rating", {"data": {
+        "csrf_token": CSRF, "score": "4", "comment": "fine"}}),
+    "GET /tickets/new": lambda t: ("/tickets/new", {}),
+    "POST /tickets/new": lambda t: ("/tickets/new", {"data": {
+        "csrf_token": CSRF, "unit_id": t.ids["unit_id"], "priority": "P3", "summary": "Matrix ticket",
+        "started_at": "2026-03-05T09:00"}}),
 }
 
 
