@@ -13,7 +13,7 @@ from api import docs_ui, errors, web
 from api.middleware import RequestContext
 from api.ratelimit import limiter_for
 from api.routers import dispatch, exports, registry, reports, sla, system, tickets, uptime
-from api.routing import LANE_SIZES
+from api.routing import LANE_SIZES, TransactionRoute
 from api.settings import Settings, get_settings
 from fleet.answers import AnswerCache
 from fleet.db import Database, make_engine
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         redoc_url=None,
         lifespan=lifespan,
     )
+    app.router.route_class = TransactionRoute  # routes added on the app itself too (api/routing.py)
     app.state.settings = settings
     app.state.db = db or Database(make_engine(settings.database_url, pool_size=settings.db_pool_size))
     app.state.rate_limiter = limiter_for(settings.rate_limit_per_minute)
