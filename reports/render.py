@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from reports import charts
+from reports import charts, verdicts
 from reports.csvfiles import csv_files
 from reports.data import (
     Breach,
@@ -242,7 +242,8 @@ def environment() -> Environment:
         "metric": metric_name,
     }
     env.filters.update(filters)
-    env.globals.update(ASSET_BASE=ASSET_BASE, KIND_TITLES=KIND_TITLES)
+    env.globals.update(ASSET_BASE=ASSET_BASE, KIND_TITLES=KIND_TITLES, PASS=verdicts.PASS, MISS=verdicts.MISS,
+                       NO_VERDICT=verdicts.NO_VERDICT)
     return env
 
 
@@ -375,6 +376,7 @@ def render_report(data: AnyReportData) -> RenderedReport:
         chart_files = _contract_charts(data)
         extra: dict[str, Any] = {
             "breaches_printed": printed_breaches(data.breaches, PRINT_LIMITS["breaches"]),
+            "any_pauses": any(b.pauses for b in data.breaches),
             "units_printed": printed_units(data.units, PRINT_LIMITS["units"]),
             "compliance_summary": _compliance_summary(data),
             "unit_summary": _unit_summary(data),

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from api.web.auth import CSRF_FIELD, csrf_token
 from fleet.principal import Principal
+from reports.verdicts import AT_RISK, MISS, PASS
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -118,6 +120,13 @@ def period(start: str | None, end: str | None) -> str:
 CREDIT_REASONS = {"per_breach": "Per-breach credit", "aql_missed": "AQL missed"}
 
 
+def verdict_tag(passed: bool | None, none: str = "– no data") -> Markup:
+    """The shared verdict (:mod:`reports.verdicts`) as a tag: ``✓ PASS``, ``✗ MISS``, or ``none``."""
+    if passed is None:
+        return Markup('<span class="tag">{}</span>').format(none)
+    return Markup('<span class="tag {}">{}</span>').format("pass" if passed else "fail", PASS if passed else MISS)
+
+
 def new_form_key() -> str:
     return secrets.token_urlsafe(18)
 
@@ -126,7 +135,8 @@ templates.env.filters.update(local=local, iso=iso, minutes=minutes, countdown=co
                              period=period, business_hours=business_hours, who=who, utcday=utcday)
 templates.env.globals.update(METRIC_NAMES=METRIC_NAMES, STATUS_NAMES=STATUS_NAMES, EVENT_NAMES=EVENT_NAMES,
                              CSRF_FIELD=CSRF_FIELD, new_form_key=new_form_key,
-                             CREDIT_REASONS=CREDIT_REASONS)
+                             CREDIT_REASONS=CREDIT_REASONS, verdict_tag=verdict_tag, PASS=PASS, MISS=MISS,
+                             AT_RISK=AT_RISK)
 
 
 def flash(request: Request, message: str) -> None:

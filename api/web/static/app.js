@@ -21,7 +21,26 @@
       if (left < 0) el.classList.add("overdue");
     });
   }
+  // a wide table scrolls in its .scroll wrapper: say so above it while it overflows
+  function scrollHints() {
+    document.querySelectorAll(".scroll").forEach(function (box) {
+      var hint = box.previousElementSibling;
+      var has = hint && hint.classList.contains("scroll-hint");
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      if (wide && !has) {
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.setAttribute("aria-hidden", "true");
+        hint.textContent = "scroll sideways for more columns \u2192";
+        box.parentNode.insertBefore(hint, box);
+      } else if (!wide && has) {
+        hint.remove();
+      }
+    });
+  }
+  window.addEventListener("resize", scrollHints);
   document.addEventListener("DOMContentLoaded", function () {
+    scrollHints();
     tick();
     setInterval(tick, 15000);
     document.querySelectorAll("form[method=post]").forEach(function (form) {
