@@ -64,7 +64,7 @@ def write_routes() -> list[str]:
 @pytest.fixture
 def database_url_for_server(tmp_path: Path) -> Iterator[str]:
     if PG_URL:
-        with scratch_postgres_database(PG_URL, "conc") as url:
+        with scratch_postgres_database(PG_URL, "burst") as url:
             upgrade(url)
             yield url
     else:
