@@ -331,8 +331,7 @@ _WORK_LOGS = cast(Table, WorkLog.__table__)
 _PROJECTION = ("status", "priority", "restored_at", "resolved_at", "closed_at")
 _PROJECT = (update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id"))
             .values({k: bindparam(k, type_=_TICKETS.c[k].type) for k in _PROJECTION}))
-_EVENT_FACTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _EVENTS.c.recorded_at, _EVENTS.c.reason,
-                       _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void)
+_EVENT_FACTS = (select(*(_EVENTS.c[name] for name in timeline.Fact._fields))  # every field: rows become Facts as is
                 .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
                 .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
 

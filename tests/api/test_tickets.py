@@ -257,3 +257,29 @@ def test_a_work_log_starting_before_the_ticket_was_reported_is_refused_and_chang
     r = client.post(f"/api/v1/tickets/{ticket.id}/work-logs", headers=eng, json={
         "started_at": iso(14), "ended_at": iso(15), "engineer": "A. Smith", "activity": "travel"})
     assert r.status_code == 201, r.text
+
+
+def test_milestones_after_a_corrected_acknowledgement_are_recorded(client, session):
+    """A correction makes the timeline irregular, so the next event replays it with its effective
+    facts: each fact must carry every field of ``timeline.Fact`` (it once lacked ``actor``: 500)."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.builders import auth, make_key, make_unit
+
+    headers = auth(make_key(session, "manager"))
+    reported = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    ticket = client.post("/api/v1/tickets", headers=headers, json={
+        "unit_id": make_unit(session).id, "priority": "P2", "summary": "Track slipping",
+        "reported_at": reported.isoformat(), "unit_down": False}).json()
+    url = f"/api/v1/tickets/{ticket['id']}"
+    ack = client.post(f"{url}/events", headers=headers, json={
+        "type": "acknowledged", "occurred_at": (reported + timedelta(minutes=10)).isoformat()}).json()
+    moved = client.post(f"{url}/corrections", headers=headers, json={
+        "event_id": ack["id"], "reason": "acknowledged a minute later than logged",
+        "occurred_at": (reported + timedelta(minutes=11)).isoformat()})
+    assert moved.status_code == 201, moved.text
+    for minutes, kind in ((20, "on_site"), (30, "restored"), (40, "resolved")):
+        r = client.post(f"{url}/events", headers=headers, json={
+            "type": kind, "occurred_at": (reported + timedelta(minutes=minutes)).isoformat()})
+        assert r.status_code == 201, r.text
+    assert client.get(url, headers=headers).json()["status"] == "resolved"
