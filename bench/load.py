@@ -1,7 +1,7 @@
 """Load: a 70 % read / 30 % write mix from many concurrent clients against a production-like server.
 
-    python bench/load.py [--mix read|write] [--clients 50] [--duration 60] [--rate 300] [--workers 2] [--client raw|httpx]
-                         [--units 1000] [--tickets 5000] [--db-name slatrack_bench_load]
+    python bench/load.py [--mix read|write] [--clients 50] [--duration 60] [--rate 300] [--workers 2]
+                         [--client raw|httpx] [--units 1000] [--tickets 5000] [--db-name slatrack_bench_load]
 
 Seeds a scratch PostgreSQL database (4 contracts, ``--units`` units, ``--tickets`` tickets with
 their events, a month of status events), starts ``uvicorn api.asgi:app --workers N`` on loopback
