@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from api.demo_setup import DEMO_VENDOR  # noqa: E402
 from fleet import demo, tickets  # noqa: E402
 from fleet.db import utcnow  # noqa: E402
 from fleet.models import Contract, Ticket, Unit  # noqa: E402
@@ -69,7 +70,7 @@ def main() -> None:
         start = date(today.year - (today.month <= 3), (today.month - 4) % 12 + 1, 1)
         produced = gather.produce(live.db, SYSTEM, gather.ReportRequest(
             kind="contract_review", start_date=start, end_date=date(today.year, today.month, 1),
-            contract_id=contract_id), want_pdf=True)
+            contract_id=contract_id), vendor=DEMO_VENDOR, want_pdf=True)
         assert produced.pdf is not None
         pdf = Path(tmp) / "review.pdf"
         pdf.write_bytes(produced.pdf)
