@@ -44,6 +44,7 @@ def demo_world(session: Session, monkeypatch: pytest.MonkeyPatch) -> Session:
     bits = itertools.count(1)
     monkeypatch.setattr(fleet_db.time, "time_ns", lambda: next(ticks))
     monkeypatch.setattr(fleet_db.secrets, "randbits", lambda _k: next(bits))
+    monkeypatch.setattr(fleet_db, "_last_id", 0)  # ids are monotonic per process: start from this clock alone
     demo.load(session, SYSTEM, now=NOW, scale=0.04)
     session.flush()
     monkeypatch.undo()
