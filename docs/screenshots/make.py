@@ -79,30 +79,36 @@ def main() -> None:
         pages = [("login", "/login", None), ("work", "/work", "engineer"),
                  ("ticket", f"/tickets/{ticket_id}", "engineer"), ("contracts", "/contracts", "manager"),
                  ("contract", f"/contracts/{contract_id}", "manager"), ("reports", "/reports", "manager")]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            for size, viewport in SIZES.items():
-                contexts = {}
-                for user, password, _role, _agency in demo.WEB_USERS:
-                    ctx = browser.new_context(viewport=viewport, device_scale_factor=1,
-                                              is_mobile=size == "phone", has_touch=size == "phone")
-                    page = ctx.new_page()
-                    page.goto(f"{live.base_url}/login")
-                    page.fill("#username", user)
-                    page.fill("#password", password)
-                    page.click("button[type=submit]")
-                    page.wait_for_load_state()
-                    contexts[user] = page
-                anonymous = browser.new_context(viewport=viewport).new_page()
-                for name, path, user in pages:
-                    page = contexts[user] if user else anonymous
-                    page.goto(f"{live.base_url}{path}")
-                    page.wait_for_load_state("networkidle")
-                    target = OUT / f"{name}-{size}.png"
-                    page.screenshot(path=str(target), full_page=True)
-                    print(target.relative_to(ROOT))
-            browser.close()
+        shoot(live.base_url, pages)
     print((OUT / "report-page1.png").relative_to(ROOT))
+
+
+def shoot(base_url: str, pages: list[tuple[str, str, str | None]]) -> None:
+    """Each ``(name, path, user)`` page, signed in as that demo user (None: signed out), at phone
+    and desktop widths, into ``OUT/<name>-<size>.png``."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for size, viewport in SIZES.items():
+            contexts = {}
+            for user, password, _role, _agency in demo.WEB_USERS:
+                ctx = browser.new_context(viewport=viewport, device_scale_factor=1,
+                                          is_mobile=size == "phone", has_touch=size == "phone")
+                page = ctx.new_page()
+                page.goto(f"{base_url}/login")
+                page.fill("#username", user)
+                page.fill("#password", password)
+                page.click("button[type=submit]")
+                page.wait_for_load_state()
+                contexts[user] = page
+            anonymous = browser.new_context(viewport=viewport).new_page()
+            for name, path, who in pages:
+                page = contexts[who] if who else anonymous
+                page.goto(f"{base_url}{path}")
+                page.wait_for_load_state("networkidle")
+                target = OUT / f"{name}-{size}.png"
+                page.screenshot(path=str(target), full_page=True)
+                print(target.relative_to(ROOT))
+        browser.close()
 
 
 if __name__ == "__main__":

@@ -18,12 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from fleet import demo, demo_dispatch  # noqa: E402
+from fleet import demo_dispatch  # noqa: E402
 from fleet.models import TicketComment  # noqa: E402
-from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from tests.browser.server import serve  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 SIZES = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 800}}
@@ -47,28 +46,7 @@ def main() -> None:
                  ("dispatch-ticket", f"/tickets/{talk}", "engineer"),
                  ("agency-new-ticket", "/tickets/new", "agency"), ("agency-ticket", f"/tickets/{talk}", "agency"),
                  ("agency-work", "/work", "agency")]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            for size, viewport in SIZES.items():
-                contexts = {}
-                for user, password, _role, _agency in demo.WEB_USERS:
-                    ctx = browser.new_context(viewport=viewport, device_scale_factor=1,
-                                              is_mobile=size == "phone", has_touch=size == "phone")
-                    page = ctx.new_page()
-                    page.goto(f"{live.base_url}/login")
-                    page.fill("#username", user)
-                    page.fill("#password", password)
-                    page.click("button[type=submit]")
-                    page.wait_for_load_state()
-                    contexts[user] = page
-                for name, path, user in pages:
-                    page = contexts[user]
-                    page.goto(f"{live.base_url}{path}")
-                    page.wait_for_load_state("networkidle")
-                    target = OUT / f"{name}-{size}.png"
-                    page.screenshot(path=str(target), full_page=True)
-                    print(target.relative_to(ROOT))
-            browser.close()
+        make.shoot(live.base_url, pages)
 
 
 if __name__ == "__main__":
