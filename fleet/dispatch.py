@@ -172,6 +172,9 @@ def assign(session: Session, principal: Principal, ticket_id: str, data: Assignm
                  before={"assignee": current.assignee, "team": current.team}, after=audit.snapshot(row),
                  rows=[row], scope=audit.Scope(ticket.contract_id, row.recorded_at),  # no figure moves
                  head=head)
+    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
+
+    hooks.ticket_assigned(session, principal, ticket, row)
     return row
 
 

@@ -34,6 +34,7 @@ Action = Literal[
     "tickets.dispatch",  # assign and reassign anyone's tickets (managers)
     "comments.write",  # public comments on a ticket
     "comments.internal",  # internal (vendor-only) comments: write and read
+    "notifications.manage",  # contacts, rules, report schedules, the delivery log and its retries
 ]
 
 _ALL: frozenset[Action] = frozenset(Action.__args__)  # type: ignore[attr-defined]

@@ -30,13 +30,17 @@ from fleet.canonical import canonical_json, iso_utc, sha256_hex, to_jsonable
 from fleet.db import Base
 from fleet.models import StatusEvent
 
-UNAUDITED_TABLES = frozenset({"audit_entries", "audit_head", "idempotency_records", "signin_throttle", "web_sessions"})
+UNAUDITED_TABLES = frozenset({"audit_entries", "audit_head", "clock_alarms", "idempotency_records", "signin_throttle",
+                              "web_sessions"})
 """Tables no ledger entry proves: the ledger itself, idempotency replies, sign-in counts and web sessions
-(request bookkeeping: see fleet/websessions.py)."""
+(request bookkeeping: see fleet/websessions.py), and the clock alarms (the worker's plan, derived from the
+ticket's events and re-made on every ticket write; what an alarm caused is an audited notification)."""
 
 UNAUDITED_COLUMNS: dict[str, frozenset[str]] = {
     "api_keys": frozenset({"last_used_at"}),  # stamped on use, at most once a minute, deliberately not audited
     "contracts": frozenset({"ticket_seq"}),  # the ticket number counter; each ticket's own seq/number is proved
+    # a worker's lease while it delivers; the outcome (status, attempts, error, delivered_at) is proved
+    "notification_deliveries": frozenset({"claimed_by", "claimed_until"}),
 }
 """Bookkeeping columns left out of a row's canonical form (an explicit list: anything else is covered)."""
 

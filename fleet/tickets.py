@@ -95,6 +95,9 @@ def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Tic
     audit.record(session, principal, action="ticket.create", entity_type="ticket", entity_id=ticket.id,
                  agency_id=ticket.agency_id, after=after, head=head, rows=[ticket],
                  scope=audit.Scope(contract_id, data.reported_at))
+    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
+
+    hooks.ticket_opened(session, principal, ticket, window_hours=window_hours)
     return ticket
 
 
@@ -322,6 +325,9 @@ def add_event(session: Session, principal: Principal, ticket_id: str, data: Even
                  before={"ticket": before}, after={"event": audit.snapshot(event), "ticket": audit.snapshot(ticket)},
                  rows=[event, ticket],
                  scope=_ticket_scope(ticket, event.occurred_at))
+    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
+
+    hooks.event_recorded(session, principal, ticket, event, facts, window_hours=found[2])
     return event
 
 
@@ -368,7 +374,8 @@ def correct_event(session: Session, principal: Principal, ticket_id: str, data: 
                              occurred_at=data.occurred_at or target.occurred_at, recorded_at=recorded_at,
                              actor=principal.actor, reason=data.reason, corrects_id=target.id, void=data.void)
     before = audit.snapshot(ticket)
-    _check_and_project(session, ticket, [fact(e) for e in events] + [fact(correction)])
+    facts = [fact(e) for e in events] + [fact(correction)]
+    _check_and_project(session, ticket, facts)
     session.add(correction)
     session.flush()
     audit.record(session, principal, action="ticket.correct", entity_type="ticket_event", entity_id=correction.id,
@@ -377,6 +384,9 @@ def correct_event(session: Session, principal: Principal, ticket_id: str, data: 
                  after={"correction": audit.snapshot(correction), "ticket": audit.snapshot(ticket)},
                  rows=[correction, ticket],
                  scope=_ticket_scope(ticket, target.occurred_at, correction.occurred_at))
+    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
+
+    hooks.ticket_corrected(session, ticket, facts)
     return correction
 
 

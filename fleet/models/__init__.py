@@ -4,6 +4,15 @@ from fleet.models.audit import AuditEntry, AuditHead
 from fleet.models.dispatch import TeamMembership, TicketAssignment, TicketComment
 from fleet.models.idempotency import IdempotencyRecord
 from fleet.models.identity import ApiKey, SignInThrottle, User, WebSession
+from fleet.models.notify import (
+    ClockAlarm,
+    Delivery,
+    Notification,
+    NotificationContact,
+    NotificationRule,
+    ReportSchedule,
+    Webhook,
+)
 from fleet.models.registry import Agency, Calendar, Contract, SlaPolicy, SlaTarget, Unit
 from fleet.models.reports import Report
 from fleet.models.tickets import Rating, Ticket, TicketEvent, WorkLog, WorkLogPart
@@ -15,11 +24,17 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Calendar",
+    "ClockAlarm",
     "Contract",
+    "Delivery",
     "IdempotencyRecord",
     "MaintenanceWindow",
+    "Notification",
+    "NotificationContact",
+    "NotificationRule",
     "Rating",
     "Report",
+    "ReportSchedule",
     "SignInThrottle",
     "SlaPolicy",
     "SlaTarget",
@@ -32,6 +47,7 @@ __all__ = [
     "Unit",
     "User",
     "WebSession",
+    "Webhook",
     "WorkLog",
     "WorkLogPart",
 ]
