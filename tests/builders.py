@@ -279,3 +279,19 @@ def add_comment(session: Session, ticket, body: str, visibility: str = "public",
 
     return conversation.add_comment(session, principal or SYSTEM, ticket.id,
                                     CommentIn.model_validate({"body": body, "visibility": visibility}))
+
+
+# --- notifications (lead) ---------------------------------------------------------------------
+def make_contact(session: Session, audience: str, email: str, *, username: str | None = None,
+                 agency: Agency | None = None):  # type: ignore[no-untyped-def]
+    """An e-mail contact a notification rule can name, written and audited as a service does."""
+    from fleet import audit
+    from fleet.models import NotificationContact
+
+    contact = NotificationContact(audience=audience, email=email, username=username, name=email.split("@")[0],
+                                  agency_id=agency.id if agency else None, created_by=SYSTEM.actor)
+    session.add(contact)
+    session.flush()
+    audit.record(session, SYSTEM, action="contact.create", entity_type="notification_contact",
+                 entity_id=contact.id, agency_id=contact.agency_id, after=audit.snapshot(contact), rows=[contact])
+    return contact

@@ -53,11 +53,16 @@ def replan(session: Session, ticket: Ticket, facts: Sequence[timeline.Fact] | No
     return planned
 
 
+def any_due(session: Session, *, now: datetime) -> bool:
+    """Whether an alarm is due by ``now`` (a read: the worker looks before it takes a write lock)."""
+    return session.scalar(select(_ALARMS.c.id).where(_ALARMS.c.due_at <= now).limit(1)) is not None
+
+
 def fire_due(session: Session, principal: Principal, *, now: datetime, limit: int = 200) -> int:
     """Tell the alarms due by ``now`` that still hold, re-plan their tickets; returns how many
     notifications were decided."""
-    if session.scalar(select(_ALARMS.c.id).where(_ALARMS.c.due_at <= now).limit(1)) is None:
-        return 0  # the common case: nothing due, no lock taken
+    if not any_due(session, now=now):
+        return 0
     audit.lock_head(session)  # the lock order of every ticket write (head, then its alarms): no deadlock
     stmt: Any = (select(_ALARMS.c.ticket_id, _ALARMS.c.metric, _ALARMS.c.kind).where(_ALARMS.c.due_at <= now)
                  .order_by(_ALARMS.c.due_at).limit(limit))

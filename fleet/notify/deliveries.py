@@ -68,11 +68,19 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
 
 
+def _due(now: datetime) -> tuple[Any, ...]:
+    return (Delivery.status == "pending", Delivery.next_attempt_at <= now,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now))
+
+
+def any_due(session: Session, *, now: datetime) -> bool:
+    """Whether a delivery is due and free by ``now`` (a read: the worker looks before it claims)."""
+    return session.scalar(select(Delivery.id).where(*_due(now)).limit(1)) is not None
+
+
 def claim(session: Session, *, worker: str, now: datetime, limit: int = 100) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries to ``worker`` (oldest due first)."""
-    free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
-    stmt: Any = (select(Delivery.id).where(Delivery.status == "pending", Delivery.next_attempt_at <= now, free)
-                 .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
+    stmt: Any = select(Delivery.id).where(*_due(now)).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list(session.scalars(stmt))

@@ -75,7 +75,9 @@ def emit(session: Session, principal: Principal, *, type: EventType, dedupe_key:
                         dedupe_key=dedupe_key, occurred_at=occurred_at, data=to_jsonable(data), created_at=now)
     deliveries = [_delivery(note, "email", e, now) for e in emails] + [_delivery(note, "webhook", h, now)
                                                                        for h in hooks]
-    session.add_all([note, *deliveries])
+    session.add(note)
+    session.flush()  # no ORM relationship orders the inserts: the notification goes first
+    session.add_all(deliveries)
     session.flush()
     audit.record(session, principal, action="notification.decide", entity_type="notification", entity_id=note.id,
                  agency_id=agency_id, after={"type": type, "dedupe_key": dedupe_key,
