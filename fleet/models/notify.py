@@ -107,17 +107,18 @@ class Delivery(IdMixin, CreatedMixin, Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class ClockAlarm(IdMixin, Base):
+class ClockAlarm(Base):
     """When a running clock of a ticket reaches its warning percent (``warning``) or passes its
-    target (``breach``): the worker's plan, re-made from the clocks on every ticket write."""
+    target (``breach``): the worker's plan, re-made from the clocks on every ticket write. Keyed
+    by what it is about (no generated id: planning takes nothing from the id sequence, so the
+    ids of the record's own rows do not depend on how often alarms were re-planned)."""
 
     __tablename__ = "clock_alarms"
-    __table_args__ = (UniqueConstraint("ticket_id", "metric", "kind"),)
 
-    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"))
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
-    metric: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from fleet import audit, timeline
-from fleet.db import new_id
 from fleet.models import ClockAlarm, Contract, Ticket
 from fleet.notify.outbox import emit, local_text, ticket_data
 from fleet.principal import Principal
@@ -48,14 +47,14 @@ def replan(session: Session, ticket: Ticket, facts: Sequence[timeline.Fact] | No
     connection = session.connection()
     connection.execute(_DELETE, {"ticket_id": ticket.id})
     if planned:
-        connection.execute(_INSERT, [{"id": new_id(), "ticket_id": ticket.id, "agency_id": ticket.agency_id,
-                                      "metric": a.metric, "kind": a.kind, "due_at": a.due_at} for a in planned])
+        connection.execute(_INSERT, [{"ticket_id": ticket.id, "agency_id": ticket.agency_id, "metric": a.metric,
+                                      "kind": a.kind, "due_at": a.due_at} for a in planned])
     return planned
 
 
 def any_due(session: Session, *, now: datetime) -> bool:
     """Whether an alarm is due by ``now`` (a read: the worker looks before it takes a write lock)."""
-    return session.scalar(select(_ALARMS.c.id).where(_ALARMS.c.due_at <= now).limit(1)) is not None
+    return session.scalar(select(_ALARMS.c.ticket_id).where(_ALARMS.c.due_at <= now).limit(1)) is not None
 
 
 def fire_due(session: Session, principal: Principal, *, now: datetime, limit: int = 200) -> int:

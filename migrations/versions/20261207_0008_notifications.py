@@ -91,11 +91,9 @@ def upgrade() -> None:
     sa.Column('metric', sa.String(length=16), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('due_at', fleet.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_clock_alarms_agency_id_agencies')),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_clock_alarms_ticket_id_tickets')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_clock_alarms')),
-    sa.UniqueConstraint('ticket_id', 'metric', 'kind', name=op.f('uq_clock_alarms_ticket_id_metric_kind'))
+    sa.PrimaryKeyConstraint('ticket_id', 'metric', 'kind', name=op.f('pk_clock_alarms')),
     )
     with op.batch_alter_table('clock_alarms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_clock_alarms_due_at'), ['due_at'], unique=False)
