@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fleet.db import Database, utcnow
 from fleet.notify import alarms, deliveries
@@ -52,8 +52,9 @@ class Tick:
 class Worker:
     def __init__(self, db: Database, channels: Mapping[str, Channel], *, name: str | None = None,
                  batch: int = 100, threads: int = 8, clock: Callable[[], datetime] = utcnow,
-                 scheduled: Callable[[datetime], int] | None = None) -> None:
+                 scheduled: Callable[[datetime], int] | None = None, lease: timedelta = deliveries.LEASE) -> None:
         self.db, self.channels, self.batch, self.clock, self.scheduled = db, channels, batch, clock, scheduled
+        self.lease = lease
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="slatrack-deliver")
 
@@ -80,7 +81,7 @@ class Worker:
             if not deliveries.any_due(session, now=now):
                 return 0
         with self.db.transaction() as session:
-            claimed = deliveries.claim(session, worker=self.name, now=now, limit=self.batch)
+            claimed = deliveries.claim(session, worker=self.name, now=now, limit=self.batch, lease=self.lease)
         if not claimed:
             return 0
         outcomes = list(self._pool.map(self._send, claimed))

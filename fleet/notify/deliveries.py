@@ -78,15 +78,16 @@ def any_due(session: Session, *, now: datetime) -> bool:
     return session.scalar(select(Delivery.id).where(*_due(now)).limit(1)) is not None
 
 
-def claim(session: Session, *, worker: str, now: datetime, limit: int = 100) -> list[Claimed]:
-    """Lease up to ``limit`` due deliveries to ``worker`` (oldest due first)."""
+def claim(session: Session, *, worker: str, now: datetime, limit: int = 100, lease: timedelta = LEASE
+          ) -> list[Claimed]:
+    """Lease up to ``limit`` due deliveries to ``worker`` for ``lease`` (oldest due first)."""
     stmt: Any = select(Delivery.id).where(*_due(now)).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list(session.scalars(stmt))
     if not ids:
         return []
-    session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(claimed_by=worker, claimed_until=now + LEASE),
+    session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(claimed_by=worker, claimed_until=now + lease),
                     execution_options={"synchronize_session": False})
     rows = session.execute(
         select(Delivery.id, Delivery.notification_id, Delivery.channel, Delivery.target, Delivery.attempts,
