@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
@@ -40,6 +40,7 @@ from reports.data import (
 from reports.exact import availability_pct, dec, minutes, month_label, overlaps, src
 from slas import clocks
 from slas.availability import months_between
+from slas.vocabulary import AvailabilityDefinition, availability_definition
 
 
 @dataclass
@@ -176,8 +177,8 @@ def maintenance(rec: ContractRecord) -> list[MaintenanceRecord]:
             for w in rec.record.windows]
 
 
-def _definition(contract: Contract) -> Literal["maintenance_excluded", "operational_ao"]:
-    return "maintenance_excluded" if contract.exclude_scheduled_maintenance else "operational_ao"
+def _definition(contract: Contract) -> AvailabilityDefinition:
+    return availability_definition(contract.exclude_scheduled_maintenance)
 
 
 def status_ids(rec: ContractRecord, unit_ids: Iterable[str], start: datetime | None = None,
