@@ -40,7 +40,7 @@ from reports.data import (
 from reports.exact import availability_pct, dec, minutes, month_label, overlaps, src
 from slas import clocks
 from slas.availability import months_between
-from slas.vocabulary import AvailabilityDefinition, availability_definition
+from slas.vocabulary import FINISHED_STATUSES, AvailabilityDefinition, availability_definition
 
 
 @dataclass
@@ -151,7 +151,7 @@ def ticket_records(rec: ContractRecord) -> tuple[list[TicketRecord], list[EventR
     units = rec.record.units
     for e, t in zip(rec.evaluated, rec.record.tickets, strict=True):
         status, last = timeline.status_at(t.effective, rec.moments.at)
-        done = status in ("resolved", "closed")
+        done = status in FINISHED_STATUSES
         tickets.append({
             "closed_at": last.get("closed") if status == "closed" else None, "contract_id": t.contract_id,
             "id": e.id, "initial_priority": t.initial_priority, "number": e.number,

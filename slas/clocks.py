@@ -66,8 +66,8 @@ from slas.intervals import ZERO, Interval, as_utc
 from slas.vocabulary import CLOCK_KINDS as CLOCK_KINDS
 from slas.vocabulary import EVENT_TYPES as EVENT_TYPES
 from slas.vocabulary import METRICS as METRICS
+from slas.vocabulary import MILESTONES, ClockKind, MetricState
 from slas.vocabulary import PRIORITIES as PRIORITIES
-from slas.vocabulary import ClockKind, MetricState
 
 State = MetricState
 _MINUTE = timedelta(minutes=1)
@@ -294,7 +294,7 @@ def evaluate_many(
 #: per metric).
 _Life = tuple[str, list[Interval], list[Interval], bool, "datetime | None", dict[str, "datetime | None"]]
 
-_CONTACTS = frozenset({"acknowledged", "on_site", "restored", "resolved", "closed"})
+_CONTACTS = frozenset(MILESTONES)  # any milestone is a contact: it stops the response clock
 
 
 def _scan(
