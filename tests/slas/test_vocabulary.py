@@ -23,8 +23,8 @@ def enum_of(openapi: dict[str, Any], schema: str, prop: str) -> list[str]:
 
 
 def test_each_tuple_is_the_values_of_its_literal_in_order() -> None:
-    assert v.PRIORITIES == get_args(v.Priority)
-    assert v.METRICS == get_args(v.Metric)
+    assert get_args(v.Priority) == v.PRIORITIES
+    assert get_args(v.Metric) == v.METRICS
     assert get_args(v.ClockKind) == v.CLOCK_KINDS
     assert get_args(v.EventType) == v.EVENT_TYPES
     assert get_args(v.TicketStatus) == v.TICKET_STATUSES
