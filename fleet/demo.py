@@ -33,6 +33,7 @@ from fleet.models import Agency, Contract, TicketEvent, Unit, User
 from fleet.principal import Principal
 from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, UnitIn
 from fleet.schemas.tickets import CorrectionIn, EventIn, RatingIn, TicketIn, WorkLogIn
+from slas.vocabulary import PRIORITIES
 
 Progress = Callable[[str, int, int], None]
 
@@ -250,7 +251,7 @@ def _ticket(session: Session, principal: Principal, rnd: random.Random, clock: R
 
     About one in seventy is entered late, 4 to 10 days after it was reported, by the contract
     manager with the reason (with the events that had happened by then)."""
-    priority = rnd.choices(["P1", "P2", "P3", "P4"], weights=[12, 38, 35, 15])[0]
+    priority = rnd.choices(PRIORITIES, weights=[12, 38, 35, 15])[0]
     unit_down = priority == "P1" or (priority == "P2" and rnd.random() < 0.3)
     late_reason = clock.lag.choice(LATE_REASONS) if clock.lag.random() < 1 / 70 else None
     if late_reason is not None:

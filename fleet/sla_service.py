@@ -39,6 +39,7 @@ from fleet.tickets import clock_inputs_where, facts_where
 from slas import clocks, credits
 from slas.calendars import BusinessCalendar, local_midnight
 from slas.compliance import compliance as tally
+from slas.vocabulary import FINISHED_STATUSES
 
 MINUTE = 60.0
 
@@ -340,7 +341,7 @@ def at_risk(session: Session, principal: Principal, *, contract_id: str | None =
     breached and still running), soonest due first."""
     principal.require("read")
     moments = instants(None, None, now=now)
-    stmt = scoped(select(Ticket).where(Ticket.status.not_in(("resolved", "closed"))), Ticket, principal)
+    stmt = scoped(select(Ticket).where(Ticket.status.not_in(FINISHED_STATUSES)), Ticket, principal)
     if contract_id:
         stmt = stmt.where(Ticket.contract_id == contract_id)
     found: list[AtRiskOut] = []

@@ -44,6 +44,7 @@ from fleet.schemas.tickets import (
     WorkLogOut,
 )
 from fleet.tenancy import get_scoped, scoped
+from slas.vocabulary import FINISHED_STATUSES
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 _R = TypeVar("_R", timeline.Fact, "ClockEvent")
@@ -285,7 +286,7 @@ def _projection(ticket: Ticket, facts: list[timeline.Fact], *, pause_allowed: bo
     eff = timeline.effective(facts)
     state = timeline.replay(ticket.reported_at, ticket.initial_priority, eff, pause_allowed=pause_allowed)
     return {"status": state.status, "priority": state.priority, "restored_at": _last(eff, "restored"),
-            "resolved_at": _last(eff, "resolved") if state.status in ("resolved", "closed") else None,
+            "resolved_at": _last(eff, "resolved") if state.status in FINISHED_STATUSES else None,
             "closed_at": _last(eff, "closed") if state.status == "closed" else None}
 
 
@@ -417,7 +418,7 @@ def add_work_log(session: Session, principal: Principal, ticket_id: str, data: W
 def rate(session: Session, principal: Principal, ticket_id: str, data: RatingIn) -> Rating:
     principal.require("ratings.write")
     ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
-    if ticket.status not in ("resolved", "closed"):
+    if ticket.status not in FINISHED_STATUSES:
         raise Conflict("a ticket can be rated once it is resolved", code="not_resolved")
     if session.scalar(select(Rating.id).where(Rating.ticket_id == ticket.id)):
         raise Conflict("this ticket was already rated", code="already_rated")

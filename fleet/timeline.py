@@ -26,10 +26,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from fleet.errors import Conflict
+from slas.vocabulary import MILESTONES as MILESTONES
+from slas.vocabulary import RECORDED_EVENT_TYPES
 
-MILESTONES = ("acknowledged", "on_site", "restored", "resolved", "closed")
-EVENT_TYPES = (*MILESTONES, "paused", "resumed", "reopened", "priority_changed")
-_RANK = {t: i for i, t in enumerate((*MILESTONES, "paused", "resumed", "reopened", "priority_changed"))}
+EVENT_TYPES = RECORDED_EVENT_TYPES
+_RANK: dict[str, int] = {t: i for i, t in enumerate(RECORDED_EVENT_TYPES)}
 
 
 class Fact(NamedTuple):

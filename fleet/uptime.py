@@ -86,6 +86,7 @@ from slas.availability import (
 )
 from slas.availability import unit_availability_series as unit_series
 from slas.calendars import local_midnight
+from slas.vocabulary import AVAILABILITY_TERMS, availability_definition
 
 _EVENTS = cast(Table, StatusEvent.__table__)
 _PG_INSERT = (  # driver SQL: each column travels as one JSON array text, zipped back into rows in C
@@ -380,7 +381,8 @@ def _verdict(contract: Contract, f: UnitAvailability) -> dict[str, Any]:
         passed = Fraction(f.uptime // timedelta(microseconds=1)) * 100 >= Fraction(target) * (
             denominator // timedelta(microseconds=1))
     exclude = contract.exclude_scheduled_maintenance
-    return {"definition": "maintenance excluded" if exclude else "Ao", "exclude_scheduled_maintenance": exclude,
+    return {"definition": AVAILABILITY_TERMS[availability_definition(exclude)].api_label,
+            "exclude_scheduled_maintenance": exclude,
             "target_percent": float(target), "passed": passed}
 
 

@@ -28,9 +28,10 @@ from fleet.sla_service import (
 )
 from fleet.tenancy import get_scoped, scope_filter
 from slas import clocks, lateness
+from slas.vocabulary import OPEN_STATUSES
 
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)
-OPEN = ("open", "acknowledged", "on_site", "restored", "paused")
+OPEN = OPEN_STATUSES
 
 
 @dataclass(frozen=True)

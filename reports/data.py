@@ -33,18 +33,18 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from fleet.canonical import canonical_json, sha256_hex, to_jsonable
+from slas.vocabulary import METRICS as METRICS
+from slas.vocabulary import PRIORITIES as PRIORITIES
+from slas.vocabulary import AvailabilityDefinition as AvailabilityDefinition
+from slas.vocabulary import ClockKind as ClockKind
+from slas.vocabulary import Metric as Metric
+from slas.vocabulary import MetricState as MetricState
+from slas.vocabulary import Priority as Priority
 
 FORMAT: Literal["slatrack.report-data/1"] = "slatrack.report-data/1"
 
 ReportKind = Literal["contract_review", "track_record", "unit_history"]
 REPORT_KINDS: tuple[ReportKind, ...] = ("contract_review", "track_record", "unit_history")
-Priority = Literal["P1", "P2", "P3", "P4"]
-Metric = Literal["response", "on_site", "restore", "resolve"]
-PRIORITIES: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
-METRICS: tuple[Metric, ...] = ("response", "on_site", "restore", "resolve")
-ClockKind = Literal["24x7", "calendar"]
-MetricState = Literal["running", "paused", "met", "breached", "not_applicable"]
-AvailabilityDefinition = Literal["maintenance_excluded", "operational_ao"]
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(lambda v: v if v.tzinfo is UTC else v.astimezone(UTC))]
 """An aware instant, normalised to UTC (so it serialises with ``Z``, as canonical JSON does)."""
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter
@@ -40,6 +40,7 @@ from reports.data import (
 from reports.exact import availability_pct, dec, minutes, month_label, overlaps, src
 from slas import clocks
 from slas.availability import months_between
+from slas.vocabulary import FINISHED_STATUSES, AvailabilityDefinition, availability_definition
 
 
 @dataclass
@@ -150,7 +151,7 @@ def ticket_records(rec: ContractRecord) -> tuple[list[TicketRecord], list[EventR
     units = rec.record.units
     for e, t in zip(rec.evaluated, rec.record.tickets, strict=True):
         status, last = timeline.status_at(t.effective, rec.moments.at)
-        done = status in ("resolved", "closed")
+        done = status in FINISHED_STATUSES
         tickets.append({
             "closed_at": last.get("closed") if status == "closed" else None, "contract_id": t.contract_id,
             "id": e.id, "initial_priority": t.initial_priority, "number": e.number,
@@ -176,8 +177,8 @@ def maintenance(rec: ContractRecord) -> list[MaintenanceRecord]:
             for w in rec.record.windows]
 
 
-def _definition(contract: Contract) -> Literal["maintenance_excluded", "operational_ao"]:
-    return "maintenance_excluded" if contract.exclude_scheduled_maintenance else "operational_ao"
+def _definition(contract: Contract) -> AvailabilityDefinition:
+    return availability_definition(contract.exclude_scheduled_maintenance)
 
 
 def status_ids(rec: ContractRecord, unit_ids: Iterable[str], start: datetime | None = None,

@@ -32,6 +32,7 @@ from reports.data import (
     UnitSummary,
     report_data_json,
 )
+from slas.vocabulary import AVAILABILITY_TERMS, EVENT_NAMES, METRIC_NAMES
 
 ASSET_BASE = "slatrack:asset/"
 CHART_BASE = "slatrack:chart/"
@@ -45,7 +46,6 @@ PRINT_LIMITS: dict[str, int] = {
     "downtime": 150,
     "contracts": 60,
 }
-METRIC_NAMES = {"response": "Response", "on_site": "On site", "restore": "Restore", "resolve": "Resolve"}
 KIND_TITLES = {
     "contract_review": "Contract performance review",
     "track_record": "Past performance record",
@@ -243,7 +243,7 @@ def environment() -> Environment:
     }
     env.filters.update(filters)
     env.globals.update(ASSET_BASE=ASSET_BASE, KIND_TITLES=KIND_TITLES, PASS=verdicts.PASS, MISS=verdicts.MISS,
-                       NO_VERDICT=verdicts.NO_VERDICT)
+                       NO_VERDICT=verdicts.NO_VERDICT, EVENT_NAMES=EVENT_NAMES, AVAILABILITY_TERMS=AVAILABILITY_TERMS)
     return env
 
 

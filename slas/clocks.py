@@ -58,29 +58,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from slas.calendars import TWENTY_FOUR_SEVEN, BusinessCalendar, Clock, PositionalClock, TwentyFourSeven
 from slas.errors import InvalidEvent, InvalidTarget
 from slas.intervals import ZERO, Interval, as_utc
+from slas.vocabulary import CLOCK_KINDS as CLOCK_KINDS
+from slas.vocabulary import EVENT_TYPES as EVENT_TYPES
+from slas.vocabulary import METRICS as METRICS
+from slas.vocabulary import MILESTONES, ClockKind, MetricState
+from slas.vocabulary import PRIORITIES as PRIORITIES
 
-PRIORITIES = ("P1", "P2", "P3", "P4")
-METRICS = ("response", "on_site", "restore", "resolve")
-CLOCK_KINDS = ("24x7", "calendar")
-EVENT_TYPES = (
-    "reported",
-    "acknowledged",
-    "on_site",
-    "restored",
-    "resolved",
-    "closed",
-    "paused",
-    "resumed",
-    "reopened",
-    "priority_changed",
-    "corrected",
-)
-State = Literal["running", "paused", "met", "breached", "not_applicable"]
+State = MetricState
 _MINUTE = timedelta(minutes=1)
 _occurred = attrgetter("occurred_at")
 
@@ -92,7 +81,7 @@ class Target:
     priority: str
     metric: str
     minutes: int
-    clock: Literal["24x7", "calendar"]
+    clock: ClockKind
 
     def __post_init__(self) -> None:
         if self.priority not in PRIORITIES:
@@ -100,7 +89,7 @@ class Target:
         if self.metric not in METRICS:
             raise InvalidTarget(f"unknown metric {self.metric!r} (use {', '.join(METRICS)})")
         if self.clock not in CLOCK_KINDS:
-            raise InvalidTarget(f"unknown clock {self.clock!r} (use 24x7 or calendar)")
+            raise InvalidTarget(f"unknown clock {self.clock!r} (use {' or '.join(CLOCK_KINDS)})")
         if isinstance(self.minutes, bool) or not isinstance(self.minutes, int) or self.minutes < 0:
             raise InvalidTarget(f"target minutes must be a whole number ≥ 0, got {self.minutes!r}")
 
@@ -305,7 +294,7 @@ def evaluate_many(
 #: per metric).
 _Life = tuple[str, list[Interval], list[Interval], bool, "datetime | None", dict[str, "datetime | None"]]
 
-_CONTACTS = frozenset({"acknowledged", "on_site", "restored", "resolved", "closed"})
+_CONTACTS = frozenset(MILESTONES)  # any milestone is a contact: it stops the response clock
 
 
 def _scan(

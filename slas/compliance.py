@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from slas.clocks import METRICS, PRIORITIES, TicketSla
+from slas.clocks import TicketSla
+from slas.vocabulary import METRICS, PRIORITIES
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from api.deps import SessionDep
 from api.routing import TransactionRoute
 from api.web.auth import CsrfDep, WebPrincipal, home_for, signed_in
 from api.web.forms import local_input, once, parse_local, validation_message
-from api.web.render import EVENT_NAMES, flash, page
+from api.web.render import flash, page
 from api.web.ticket_parts import ticket_extras
 from fleet import dispatch_views, sla_service, tickets, timeline, uptime, worklist
 from fleet.db import utcnow
@@ -28,12 +28,12 @@ from fleet.schemas.tickets import EventIn, WorkLogIn
 from fleet.tenancy import get_scoped, scoped
 from reports.charts import Bar, column_chart
 from slas.lateness import late_by_minutes
+from slas.vocabulary import EVENT_ACTIONS, EVENT_NAMES
 
 router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
 FormStr = Annotated[str, Form()]
 OptStr = Annotated[str | None, Form()]
-ACTIONS = {"acknowledged": "Acknowledge", "on_site": "On site", "restored": "Restored", "resolved": "Resolved",
-           "paused": "Pause", "resumed": "Resume", "closed": "Close", "reopened": "Reopen"}
+ACTIONS = EVENT_ACTIONS
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 

@@ -17,16 +17,14 @@ from markupsafe import Markup
 from api.web.auth import CSRF_FIELD, csrf_token
 from fleet.principal import Principal
 from reports.verdicts import AT_RISK, MISS, PASS
+from slas.vocabulary import EVENT_NAMES as EVENT_NAMES
+from slas.vocabulary import METRIC_NAMES as METRIC_NAMES
+from slas.vocabulary import PRIORITY_MEANINGS
+from slas.vocabulary import STATUS_NAMES as STATUS_NAMES
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-METRIC_NAMES = {"response": "Response", "on_site": "On site", "restore": "Restore", "resolve": "Resolve"}
-STATUS_NAMES = {"open": "Open", "acknowledged": "Acknowledged", "on_site": "On site", "restored": "Restored",
-                "resolved": "Resolved", "closed": "Closed", "paused": "Paused"}
-EVENT_NAMES = {"reported": "Reported", "acknowledged": "Acknowledged", "on_site": "On site", "restored": "Restored",
-               "resolved": "Resolved", "closed": "Closed", "paused": "Paused", "resumed": "Resumed",
-               "reopened": "Reopened", "priority_changed": "Priority changed", "corrected": "Corrected"}
 
 
 def local(value: datetime | None, tz: str | None = None, fmt: str = "%a %d %b %H:%M") -> str:
@@ -134,6 +132,7 @@ def new_form_key() -> str:
 templates.env.filters.update(local=local, iso=iso, minutes=minutes, countdown=countdown, pct=pct, money=money,
                              period=period, business_hours=business_hours, who=who, utcday=utcday)
 templates.env.globals.update(METRIC_NAMES=METRIC_NAMES, STATUS_NAMES=STATUS_NAMES, EVENT_NAMES=EVENT_NAMES,
+                             PRIORITY_MEANINGS=PRIORITY_MEANINGS,
                              CSRF_FIELD=CSRF_FIELD, new_form_key=new_form_key,
                              CREDIT_REASONS=CREDIT_REASONS, verdict_tag=verdict_tag, PASS=PASS, MISS=MISS,
                              AT_RISK=AT_RISK)

@@ -11,6 +11,7 @@ from fleet import conversation, dispatch
 from fleet.models import TicketAssignment
 from fleet.principal import Principal
 from fleet.schemas.tickets import TicketDetailOut
+from slas.vocabulary import FINISHED_STATUSES
 
 
 def ticket_extras(session: Session, principal: Principal, detail: TicketDetailOut) -> dict[str, Any]:
@@ -30,6 +31,6 @@ def ticket_extras(session: Session, principal: Principal, detail: TicketDetailOu
         "engineers": dispatch.engineers(session) if can_dispatch else [],
         "comments": conversation.thread(session, principal, detail.id),
         "can_comment": principal.can("comments.write"), "can_internal": principal.can("comments.internal"),
-        "can_rate": principal.can("ratings.write") and detail.status in ("resolved", "closed")
+        "can_rate": principal.can("ratings.write") and detail.status in FINISHED_STATUSES
         and detail.rating is None,
     }

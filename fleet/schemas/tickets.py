@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from fleet.schemas.dispatch import AssignmentOut
 from fleet.schemas.types import Instant, Name, PartNumber, Priority, StrictInput
+from slas.vocabulary import RecordedEventType as EventType
 
-EventType = Literal["acknowledged", "on_site", "restored", "resolved", "closed", "paused", "resumed", "reopened",
-                    "priority_changed"]
 Activity = Literal["travel", "diagnosis", "repair", "test", "other"]
 Text = Annotated[StrictStr, Field(max_length=10_000)]
 LateReason = Annotated[StrictStr, Field(min_length=3, max_length=2000,

@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, field_validator
 
 from fleet.identifiers import NUL_MESSAGE as NUL_MESSAGE
 from fleet.identifiers import normalize_identifier, text_problem
-
-Priority = Literal["P1", "P2", "P3", "P4"]
-Metric = Literal["response", "on_site", "restore", "resolve"]
-ClockKind = Literal["24x7", "calendar"]
+from slas.vocabulary import ClockKind as ClockKind
+from slas.vocabulary import Metric as Metric
+from slas.vocabulary import Priority as Priority
 
 
 class StrictInput(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter, ValidationError, model_validator
 from typing_extensions import TypedDict
@@ -19,9 +19,13 @@ from typing_extensions import TypedDict
 from fleet.errors import Invalid
 from fleet.jsondepth import MAX_JSON_DEPTH, nests_deeper_than
 from fleet.schemas.types import Instant, StrictInput
+from slas.availability import UnitState as UnitState
+from slas.vocabulary import AVAILABILITY_TERMS
 
 MAX_BATCH = 10_000
-UnitState = Literal["up", "down", "maintenance"]
+
+_DEFINITION_LABELS = (f'"{AVAILABILITY_TERMS["operational_ao"].api_label}" (maintenance counts as down) or '
+                      f'"{AVAILABILITY_TERMS["maintenance_excluded"].api_label}"')
 _STRICT = ConfigDict(strict=True, extra="forbid")
 
 
@@ -223,7 +227,7 @@ class UnitFiguresOut(Figures):
 
 
 class _Verdict(BaseModel):
-    definition: str = Field(description='"Ao" (maintenance counts as down) or "maintenance excluded"')
+    definition: str = Field(description=_DEFINITION_LABELS)
     exclude_scheduled_maintenance: bool
     target_percent: float
     passed: bool | None = Field(description="availability ≥ target; null when there is no figure")
