@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     report_memory_mb: int = 3072
     report_concurrency: int = Field(default=1, ge=1, le=16, description="PDF renders at once per worker "
                                     "process; more wait their turn without holding a request thread")
+    webhook_allowed_hosts: str = Field(default="", description="comma-separated host names and CIDR ranges "
+                                       "webhooks may reach although they are not public addresses (loopback, "
+                                       "private, link-local: refused otherwise, request forgery), e.g. "
+                                       "receiver.internal,10.20.0.0/16,127.0.0.1")
     vendor_name: str = Field(default="Field service vendor",
                              description="the vendor named on reports as their author (SLATRACK_VENDOR_NAME)")
 

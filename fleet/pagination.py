@@ -40,16 +40,17 @@ def decode_cursor(cursor: str) -> str:
 
 
 def paginate(session: Session, stmt: Select[Any], id_column: Any, *, limit: int, cursor: str | None,
-             rows: bool = False) -> Page[Any]:
+             rows: bool = False, newest_first: bool = False) -> Page[Any]:
     """One page of ``stmt`` ordered by ``id_column``. ``rows=True``: the page's items are the
     statement's rows as ``{column: value}`` dicts (for a select of a table's columns: ready for
     one validation of the whole page, no ORM object per row), else its first column (the ORM
-    objects)."""
+    objects). ``newest_first``: by id descending (a log, latest first)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", code="invalid_limit")
     if cursor:
-        stmt = stmt.where(id_column > decode_cursor(cursor))
-    stmt = stmt.order_by(id_column).limit(limit + 1)
+        last_id = decode_cursor(cursor)
+        stmt = stmt.where(id_column < last_id if newest_first else id_column > last_id)
+    stmt = stmt.order_by(id_column.desc() if newest_first else id_column).limit(limit + 1)
     if rows:
         result = session.execute(stmt)
         keys = tuple(result.keys())

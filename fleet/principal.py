@@ -35,6 +35,7 @@ Action = Literal[
     "comments.write",  # public comments on a ticket
     "comments.internal",  # internal (vendor-only) comments: write and read
     "notifications.manage",  # contacts, rules, report schedules, the delivery log and its retries
+    "webhooks.manage",  # register, list and delete webhooks and read their notifications (an agency: its own)
 ]
 
 _ALL: frozenset[Action] = frozenset(Action.__args__)  # type: ignore[attr-defined]
@@ -45,7 +46,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         {"read", "tickets.create", "tickets.events", "worklogs.write", "reports.read", "status.write",
          "tickets.assign", "comments.write", "comments.internal"}
     ),
-    "agency": frozenset({"read", "tickets.create", "ratings.write", "reports.read", "comments.write"}),
+    "agency": frozenset({"read", "tickets.create", "ratings.write", "reports.read", "comments.write",
+                         "webhooks.manage"}),
     "telemetry": frozenset({"status.write"}),
 }
 
