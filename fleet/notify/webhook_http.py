@@ -19,13 +19,18 @@ DNS may answer differently than at registration), and the request goes to the ch
 itself, never to a second lookup of the name: the URL's host is replaced by the address, the
 ``Host`` header keeps the name, and for https the TLS server name (SNI) and the certificate check
 use the name too (httpcore's ``sni_hostname`` request extension), so verification is unchanged.
-The client ignores proxy environment variables (a proxy would connect wherever it likes).
+A pooled connection is kept per address, not per name, so https requests of each host name get a
+client (a connection pool) of their own: a TLS connection verified for one name is never reused
+for another name that resolves to the same address. Plain http shares one pool (the ``Host``
+header routes it, as any virtual host). The clients ignore proxy environment variables (a proxy
+would connect wherever it likes). A client passed in (tests) is used for everything.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,13 +67,30 @@ class WebhookChannel:
         self.base_url = base_url
         self.timeout = timeout
         self._resolve = resolve
-        self._own_client = client is None
-        self._client = client or httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                              trust_env=False)
+        self._given = client
+        self._client = client or self._new_client()
+        self._tls: dict[str, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=False)
+
+    def _client_for(self, dest: Destination) -> httpx.Client:
+        if self._given is not None or dest.scheme != "https":
+            return self._client
+        with self._lock:
+            client = self._tls.get(dest.host)
+            if client is None:
+                client = self._tls[dest.host] = self._new_client()
+            return client
 
     def close(self) -> None:
-        if self._own_client:
+        if self._given is None:
             self._client.close()
+        with self._lock:
+            for client in self._tls.values():
+                client.close()
+            self._tls.clear()
 
     def send(self, message: Claimed) -> None:
         if message.webhook_url is None or message.webhook_secret is None:
@@ -110,10 +132,10 @@ class WebhookChannel:
         extensions: dict[str, Any] = {"timeout": httpx.Timeout(self.timeout).as_dict()}
         if dest.scheme == "https":
             extensions["sni_hostname"] = dest.host
-        request = self._client.build_request("POST", pinned, content=body,
-                                             headers={**headers, "host": url.netloc.decode("ascii")},
-                                             extensions=extensions)
-        response = self._client.send(request, stream=True, follow_redirects=False)
+        client = self._client_for(dest)
+        request = client.build_request("POST", pinned, content=body,
+                                       headers={**headers, "host": url.netloc.decode("ascii")}, extensions=extensions)
+        response = client.send(request, stream=True, follow_redirects=False)
         try:
             head = b""
             for chunk in response.iter_raw():
