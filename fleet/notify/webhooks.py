@@ -98,8 +98,8 @@ def webhook_deliveries(session: Session, principal: Principal, webhook_id: str, 
 def _types(session: Session, notification_ids: set[str]) -> dict[str, str]:
     if not notification_ids:
         return {}
-    return dict(session.execute(select(Notification.id, Notification.type)
-                                .where(Notification.id.in_(notification_ids))).tuples().all())
+    rows = session.execute(select(Notification.id, Notification.type).where(Notification.id.in_(notification_ids)))
+    return {note_id: type_ for note_id, type_ in rows}
 
 
 def own_destinations(principal: Principal) -> ColumnElement[bool] | None:
