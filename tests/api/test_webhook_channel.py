@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -15,7 +16,7 @@ from fleet.notify.deliveries import Claimed, DeliveryFailed
 from fleet.notify.destinations import AllowedHosts
 from fleet.notify.webhook_http import WebhookChannel, payload
 from fleet.notify.webhooks import new_secret
-from tests.webhook_receiver import receiver
+from tests.webhook_receiver import receiver, tls_pair
 
 LOCAL = AllowedHosts.parse("127.0.0.1")
 OCCURRED = datetime(2026, 12, 8, 19, 30, tzinfo=UTC)
@@ -158,3 +159,34 @@ def test_the_secret_is_whsec_and_24_random_bytes():
 
     secret = new_secret()
     assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 24 and secret != new_secret()
+
+
+def _to_loopback(host: str, port: int, **_: Any) -> list[tuple[Any, ...]]:
+    assert host == "receiver.test"
+    return [(2, 1, 6, "", ("127.0.0.1", port))]
+
+
+def test_https_is_pinned_to_the_checked_address_and_the_certificate_is_still_verified_for_the_name(tmp_path):
+    server_tls, client_tls = tls_pair("receiver.test", tmp_path)
+    secret = new_secret()
+    client = httpx.Client(verify=client_tls, trust_env=False, follow_redirects=False)
+    ch = WebhookChannel(allowed=AllowedHosts.parse("receiver.test"), base_url="http://x", resolve=_to_loopback,
+                        client=client)
+    with receiver(secret=secret, tls=server_tls) as r:
+        ch.send(claimed(f"https://receiver.test:{r.port}/hook", secret))
+    client.close()
+    [got] = r.received
+    assert got.error is None and got.headers["host"] == f"receiver.test:{r.port}"
+
+
+def test_https_to_a_server_whose_certificate_names_another_host_fails_and_is_retried_later(tmp_path):
+    server_tls, _ = tls_pair("other.test", tmp_path)
+    _, client_tls = tls_pair("receiver.test", tmp_path)
+    client = httpx.Client(verify=client_tls, trust_env=False)
+    ch = WebhookChannel(allowed=AllowedHosts.parse("receiver.test"), base_url="http://x", resolve=_to_loopback,
+                        client=client)
+    with receiver(tls=server_tls) as r, pytest.raises(DeliveryFailed) as failed:
+        ch.send(claimed(f"https://receiver.test:{r.port}/hook", new_secret()))
+    client.close()
+    assert not failed.value.permanent and "CERTIFICATE_VERIFY_FAILED" in str(failed.value)
+    assert r.received == []
