@@ -6,17 +6,20 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from fleet.notify.mail import MailSettings
     from reports.pdfcheck import VerifyLimits
     from reports.signing import SigningKey
 
 # Where `slatrack demo` writes its self-signed key (reports.signing.make_demo_signing_key).
 DEMO_SIGNING_DIR = "signing"
+# Where notification e-mail is written as .eml files when no SMTP host is set (the mail folder page).
+MAIL_DIR = "mail"
 
 
 class Settings(BaseSettings):
@@ -69,6 +72,31 @@ class Settings(BaseSettings):
                                        "receiver.internal,10.20.0.0/16,127.0.0.1")
     vendor_name: str = Field(default="Field service vendor",
                              description="the vendor named on reports as their author (SLATRACK_VENDOR_NAME)")
+
+    smtp_host: str | None = Field(default=None, description="SMTP server for notification e-mail; none: each "
+                                  "message is written as an .eml file into data_dir/mail (the mail folder page "
+                                  "lists them)")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587 submission with STARTTLS, "
+                           "465 implicit TLS, 25 plain)")
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(default="starttls", description="how the SMTP "
+                                                              "connection is protected: starttls, ssl, or none")
+    smtp_username: str | None = Field(default=None, description="SMTP login; none: no authentication")
+    smtp_password: str | None = Field(default=None, description="SMTP password (with smtp_username)")
+    mail_from: str = Field(default="slatrack <noreply@localhost>", description="the From address of "
+                           "notification e-mail")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="connect and reply timeout of one SMTP "
+                                        "conversation")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="the address users reach slatrack at: "
+                            "links in notifications start with it")
+
+    def mail_settings(self) -> MailSettings:
+        """How notification e-mail leaves (:class:`fleet.notify.mail.MailSettings`)."""
+        from fleet.notify.mail import MailSettings
+
+        return MailSettings(host=self.smtp_host or None, port=self.smtp_port, security=self.smtp_security,
+                            username=self.smtp_username or None, password=self.smtp_password,
+                            sender=self.mail_from, folder=self.data_dir / MAIL_DIR,
+                            timeout=self.smtp_timeout_seconds)
 
     def signing_paths(self) -> tuple[Path, Path] | None:
         """``(signing_key, signing_cert)`` as configured; when neither is set, the demo key in
