@@ -33,6 +33,9 @@ class NotificationContact(IdMixin, CreatedMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     created_by: Mapped[str] = mapped_column(String(120))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Set when the contact is removed: no rule reaches it any more; the row stays (the ledger
+    proves every row, and the deliveries made to it stay readable)."""
 
 
 class NotificationRule(IdMixin, CreatedMixin, Base):
@@ -50,6 +53,9 @@ class NotificationRule(IdMixin, CreatedMixin, Base):
     recipients: Mapped[list[str]] = mapped_column(JSON)
     priorities: Mapped[list[str] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(120))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Set when the contract goes back to the default for this event type (the row stays: the
+    ledger proves every row; setting a rule again revives it)."""
 
 
 class Webhook(IdMixin, CreatedMixin, Base):

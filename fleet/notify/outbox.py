@@ -99,7 +99,8 @@ def recipients_for(session: Session, type: EventType, contract_id: str | None,
     rule = None
     if contract_id is not None:
         rule = session.execute(select(NotificationRule.recipients, NotificationRule.priorities).where(
-            NotificationRule.contract_id == contract_id, NotificationRule.event_type == type)).first()
+            NotificationRule.contract_id == contract_id, NotificationRule.event_type == type,
+            NotificationRule.deleted_at.is_(None))).first()
     recipients, priorities = (tuple(rule[0]), rule[1]) if rule is not None else DEFAULTS[type]
     if priorities is not None and priority is not None and priority not in priorities:
         return ()
@@ -140,7 +141,8 @@ def _resolve(session: Session, who: Recipient, assignee: str | None, team: str |
 
 
 def _emails(session: Session, *where: Any) -> list[str]:
-    return list(session.scalars(select(NotificationContact.email).where(*where)
+    live = NotificationContact.deleted_at.is_(None)  # a removed contact is kept as a row, never told
+    return list(session.scalars(select(NotificationContact.email).where(live, *where)
                                 .order_by(NotificationContact.email)).all())
 
 
