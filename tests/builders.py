@@ -281,17 +281,13 @@ def add_comment(session: Session, ticket, body: str, visibility: str = "public",
                                     CommentIn.model_validate({"body": body, "visibility": visibility}))
 
 
-# --- notifications (lead) ---------------------------------------------------------------------
+# --- notifications ------------------------------------------------------------------------------
 def make_contact(session: Session, audience: str, email: str, *, username: str | None = None,
-                 agency: Agency | None = None):  # type: ignore[no-untyped-def]
-    """An e-mail contact a notification rule can name, written and audited as a service does."""
-    from fleet import audit
-    from fleet.models import NotificationContact
+                 agency: Agency | None = None, name: str | None = None):  # type: ignore[no-untyped-def]
+    """An e-mail contact a notification rule can name, through the real service (validated, audited)."""
+    from fleet.notify import contacts
+    from fleet.schemas.notify import ContactIn
 
-    contact = NotificationContact(audience=audience, email=email, username=username, name=email.split("@")[0],
-                                  agency_id=agency.id if agency else None, created_by=SYSTEM.actor)
-    session.add(contact)
-    session.flush()
-    audit.record(session, SYSTEM, action="contact.create", entity_type="notification_contact",
-                 entity_id=contact.id, agency_id=contact.agency_id, after=audit.snapshot(contact), rows=[contact])
-    return contact
+    return contacts.create_contact(session, SYSTEM, ContactIn(
+        name=name or email.split("@")[0], email=email, audience=audience, username=username,
+        agency_id=agency.id if agency else None))

@@ -330,8 +330,13 @@ def _date(value: str | None) -> datetime | None:
 
 
 def _item(name: str, msg: Any) -> MailItem:
-    return MailItem(name=name, date=_date(msg["Date"]), to=_addresses(msg["To"]), subject=str(msg["Subject"] or ""),
-                    event=str(msg[EVENT_HEADER] or ""), sender=str(msg["From"] or ""))
+    return MailItem(name=name, date=_date(msg["Date"]), to=_addresses(msg["To"]), subject=_one_line(msg["Subject"]),
+                    event=_one_line(msg[EVENT_HEADER]), sender=_one_line(msg["From"]))
+
+
+def _one_line(value: Any) -> str:
+    """A header's value on one line (a long one is folded when written)."""
+    return " ".join(str(value or "").split())
 
 
 def read_folder(folder: Path) -> list[MailItem]:
@@ -364,5 +369,6 @@ def read_message(folder: Path, name: str) -> MailView:
     body = body_part.get_content() if body_part is not None else ""
     attachments = tuple(part.get_filename() or "(unnamed)" for part in msg.iter_attachments())
     item = _item(name, msg)
-    return MailView(**item.__dict__, headers=tuple((k, str(v)) for k, v in msg.items()), body=str(body),
+    return MailView(**item.__dict__, headers=tuple((k, _one_line(v)) for k, v in msg.items()),
+                    body=str(body).replace("\r\n", "\n"),
                     attachments=attachments)
