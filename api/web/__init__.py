@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from api.settings import Settings
-from api.web import dispatch, errors, field, manage, notifications, signin
+from api.web import dispatch, errors, field, mail, manage, notifications, signin
 from api.web.auth import WebState
 from api.web.render import HERE
 from fleet.signin_throttle import Limits
@@ -43,6 +43,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(field.router)
     app.include_router(manage.router)
     app.include_router(notifications.router)
+    app.include_router(mail.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie=SESSION_COOKIE,

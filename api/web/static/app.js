@@ -1,5 +1,6 @@
 // slatrack: progressive enhancement only. The pages work without it.
 // - live SLA countdowns on <time class="countdown" datetime="...">
+// - <time class="local" datetime="..."> shown in the reader's own time zone (the mail folder)
 // - a submitted form's buttons are disabled so a double tap sends once (the server also
 //   replays a resubmitted form instead of recording twice)
 (function () {
@@ -19,6 +20,15 @@
       var left = (due - now) / 60000;
       el.textContent = left >= 0 ? "due in " + span(left) : "overdue by " + span(-left);
       if (left < 0) el.classList.add("overdue");
+    });
+  }
+  function localTimes() {
+    document.querySelectorAll("time.local[datetime]").forEach(function (el) {
+      var at = new Date(el.getAttribute("datetime"));
+      if (isNaN(at.getTime())) return;
+      el.title = el.textContent;
+      el.textContent = at.toLocaleString(undefined, {weekday: "short", day: "2-digit", month: "short",
+        year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short"});
     });
   }
   // a wide table scrolls in its .scroll wrapper: say so above it while it overflows
@@ -41,6 +51,7 @@
   window.addEventListener("resize", scrollHints);
   document.addEventListener("DOMContentLoaded", function () {
     scrollHints();
+    localTimes();
     tick();
     setInterval(tick, 15000);
     document.querySelectorAll("form[method=post]").forEach(function (form) {
