@@ -27,7 +27,7 @@
       var at = new Date(el.getAttribute("datetime"));
       if (isNaN(at.getTime())) return;
       el.title = el.textContent;
-      el.textContent = at.toLocaleString(undefined, {weekday: "short", day: "2-digit", month: "short",
+      el.textContent = at.toLocaleString(undefined, {weekday: "short", day: "numeric", month: "short",
         year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false, timeZoneName: "short"});
     });
   }
