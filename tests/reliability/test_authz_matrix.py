@@ -44,7 +44,11 @@ from api.app import create_app
 from api.settings import Settings
 from api.web import SESSION_COOKIE
 from fleet import identity
-from fleet.models import Agency, Report
+from fleet.db import new_id
+from fleet.models import Agency, NotificationContact, Report
+from fleet.notify import outbox
+from fleet.notify.deliveries import Claimed
+from fleet.notify.mail import MailChannel, eml_name
 from fleet.principal import SYSTEM
 from tests.builders import (
     add_event,
@@ -53,6 +57,7 @@ from tests.builders import (
     contract_body,
     make_agency,
     make_calendar,
+    make_contact,
     make_contract,
     make_key,
     make_ticket,
@@ -129,6 +134,13 @@ API: dict[str, dict[str, str]] = {
     "POST /api/v1/reports/verify": row("ok ok ok ok 403 401 401 ok"),
     "GET /api/v1/audit/verify": row("ok ok 403 403 403 401 401 403"),
     "GET /api/v1/health": PUBLIC,
+    # notification contacts: the vendor's admins and managers keep all; an agency key its own agency's
+    "POST /api/v1/notification-contacts": row("ok ok 403 ok 403 401 401 404"),
+    "GET /api/v1/notification-contacts": row("ok ok 403 ok 403 401 401 ok"),
+    "DELETE /api/v1/notification-contacts/{contact_id}": row("ok ok 403 ok 403 401 401 404"),
+    "GET /api/v1/contracts/{contract_id}/notification-rules": READ,
+    "PUT /api/v1/contracts/{contract_id}/notification-rules/{event_type}": REGISTRY_WRITE,
+    "DELETE /api/v1/contracts/{contract_id}/notification-rules/{event_type}": REGISTRY_WRITE,
 }
 
 # Routes outside /api/v1: the JSON docs, and the web pages (cookie sessions; see the docstring).
@@ -169,6 +181,9 @@ NON_API: dict[str, dict[str, str]] = {
     "POST /tickets/{ticket_id}/rating": row("303 403 403 303 403 303 303 404"),
     "GET /tickets/new": PAGE_LIST,
     "POST /tickets/new": row("303 303 303 303 403 303 303 404"),
+    # the mail folder: all for admins and managers; the engineer has no address the message went to
+    "GET /mail": PAGE_LIST,
+    "GET /mail/{name}": row("ok ok 404 ok 403 303 303 404"),
 }
 WEB_ROUTES = frozenset(r for r in NON_API if r.split(" ", 1)[1] not in ("/health", "/openapi.json", "/docs",
                                                                          "/docs/oauth2-redirect"))
@@ -208,11 +223,12 @@ def _tenant(session: Any, code: str) -> Tenant:
                     created_by="key:matrix", pdf=pdf)
     session.add(report)
     session.flush()
+    contact = make_contact(session, "agency", f"cor@{code.lower()}.example.gov", agency=agency)
     ids = {"agency_id": agency.id, "calendar_id": calendar.id, "contract_id": contract.id, "unit_id": unit.id,
            "ticket_id": open_ticket.id, "resolved_ticket_id": done.id, "event_id": ack.id,
-           "window_id": window.id, "report_id": report.id}
+           "window_id": window.id, "report_id": report.id, "contact_id": contact.id}
     secrets = {*ids.values(), code, f"Agency {code}", contract.number, unit.serial, f"{code}-SN-2",
-               open_ticket.number, done.number, f"{code} open ticket", report.sha256}
+               open_ticket.number, done.number, f"{code} open ticket", report.sha256, contact.email}
     return Tenant(ids=ids, secrets=secrets, report_pdf=pdf)
 
 
@@ -228,6 +244,8 @@ class World:
 def world(session: Any, app: FastAPI) -> World:
     ours = _tenant(session, "OURS")
     theirs = _tenant(session, "THEIRS")
+    for t in (ours, theirs):
+        t.ids["mail_name"] = _mail(session, app, t)
     ours_agency = session.get(Agency, ours.ids["agency_id"])
     revoked_key, revoked_token = identity.create_key(session, SYSTEM, role="admin", name="revoked")
     identity.revoke_key(session, SYSTEM, revoked_key.id)
@@ -237,6 +255,17 @@ def world(session: Any, app: FastAPI) -> World:
     headers["revoked"] = auth(revoked_token)
     session.commit()
     return World(ours, theirs, headers, web=_web_sessions(app, session, ours_agency))
+
+
+def _mail(session: Any, app: FastAPI, t: Tenant) -> str:
+    """A message about the tenant's open ticket to its agency contact, in the app's mail folder."""
+    contact = session.get(NotificationContact, t.ids["contact_id"])
+    message = Claimed(delivery_id=new_id(), notification_id=new_id(), channel="email", target=contact.email,
+                      attempt=1, type="ticket.acknowledged", occurred_at=datetime(2026, 3, 2, 14, 20, tzinfo=UTC),
+                      data=outbox.ticket_data(session, t.ids["ticket_id"]), agency_id=t.ids["agency_id"])
+    settings = app.state.settings
+    MailChannel(settings.mail_settings(), base_url=settings.public_url).send(message)
+    return eml_name(message)
 
 
 def _web_sessions(app: FastAPI, session: Any, agency: Agency) -> dict[str, tuple[str, str]]:
@@ -351,6 +380,18 @@ def _requests(t: Tenant) -> dict[str, Request]:
             "files": {"file": ("report.pdf", t.report_pdf, "application/pdf")}}),
         "GET /api/v1/audit/verify": (f"{V1}/audit/verify", {}),
         "GET /api/v1/health": (f"{V1}/health", {}),
+        "POST /api/v1/notification-contacts": (f"{V1}/notification-contacts", {"json": {
+            "name": "Matrix contact", "email": "matrix.contact@agency.example.gov", "audience": "agency",
+            "agency_id": i["agency_id"]}}),
+        "GET /api/v1/notification-contacts": (f"{V1}/notification-contacts", {"params": {"agency_id": i["agency_id"]}}),
+        "DELETE /api/v1/notification-contacts/{contact_id}": (f"{V1}/notification-contacts/{i['contact_id']}", {}),
+        "GET /api/v1/contracts/{contract_id}/notification-rules": (
+            f"{V1}/contracts/{i['contract_id']}/notification-rules", {}),
+        "PUT /api/v1/contracts/{contract_id}/notification-rules/{event_type}": (
+            f"{V1}/contracts/{i['contract_id']}/notification-rules/clock.warning",
+            {"json": {"recipients": ["assignee", "managers"], "priorities": None}}),
+        "DELETE /api/v1/contracts/{contract_id}/notification-rules/{event_type}": (
+            f"{V1}/contracts/{i['contract_id']}/notification-rules/clock.warning", {}),
     }
 
 
@@ -398,6 +439,8 @@ NON_API_REQUESTS: dict[str, Callable[[Tenant], Request]] = {
     "POST /tickets/new": lambda t: ("/tickets/new", {"data": {
         "csrf_token": CSRF, "unit_id": t.ids["unit_id"], "priority": "P3", "summary": "Matrix ticket",
         "started_at": "2026-03-05T09:00"}}),
+    "GET /mail": lambda t: ("/mail", {}),
+    "GET /mail/{name}": lambda t: (f"/mail/{t.ids['mail_name']}", {}),
 }
 
 
@@ -440,7 +483,7 @@ def test_every_route_of_the_app_is_classified(app):
 
 
 _ID_KEYS = ("agency_id", "calendar_id", "contract_id", "unit_id", "ticket_id", "resolved_ticket_id", "event_id",
-            "window_id", "report_id")
+            "window_id", "report_id", "contact_id", "mail_name")
 
 
 # --- the cells ---------------------------------------------------------------------------------
