@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from api.cli_export import export_command
+from api.cli_notify import notify_app
 from api.demo_setup import AGENCY_VAR, DEMO_VENDOR, DemoKeys, demo_keys, slatrack_command, use_demo_vendor, vendor_hint
 from api.settings import get_settings
 from fleet import audit, dispatch, identity, unit_import
@@ -27,7 +28,7 @@ import_app = typer.Typer(no_args_is_help=True, help="Bulk imports.")
 audit_app = typer.Typer(no_args_is_help=True, help="The audit ledger.")
 report_app = typer.Typer(no_args_is_help=True, help="Issue and verify PDF reports.")
 for name, sub in [("db", db_app), ("keys", keys_app), ("users", users_app), ("import", import_app),
-                  ("audit", audit_app), ("report", report_app)]:
+                  ("audit", audit_app), ("report", report_app), ("notify", notify_app)]:
     app.add_typer(sub, name=name)
 app.command("export", no_args_is_help=True)(export_command)
 

@@ -160,3 +160,26 @@ def test_unknown_event_types_and_recipients_are_refused_with_422_and_nothing_cha
     assert row_counts(session) == before
     assert_error(client.delete(f"{API}/contracts/{world['contract_a'].id}/notification-rules/nope",
                                headers=world["mgr"]), 422, "unknown_event_type")
+
+
+# --- the command line -------------------------------------------------------------------------------
+def test_the_cli_adds_lists_and_removes_contacts(cli, session, world):
+    added = cli("notify", "contacts", "add", "--email", "cor@a.example.gov", "--audience", "agency",
+                "--agency", "AGA", "--name", "COR")
+    assert added.exit_code == 0, added.output
+    contact_id = added.output.split()[3]
+    assert "cor@a.example.gov" in cli("notify", "contacts", "list").output
+    assert cli("notify", "contacts", "remove", contact_id).exit_code == 0
+    assert "cor@a.example.gov" not in cli("notify", "contacts", "list").output
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--email", "nope", "--audience", "manager"], "e-mail address"),
+    (["--email", "x@y.example.gov", "--audience", "agency", "--agency", "NOPE"], "no agency"),
+    (["--email", "x@y.example.gov", "--audience", "engineer", "--username", "ghost"], "no user"),
+])
+def test_the_cli_refuses_bad_contacts_and_stores_nothing(cli, session, world, args, needle):
+    before = row_counts(session)
+    result = cli("notify", "contacts", "add", *args)
+    assert result.exit_code == 1 and needle in result.output, result.output
+    assert row_counts(session) == before
