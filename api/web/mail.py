@@ -28,6 +28,8 @@ from fleet.notify.mail import MailItem, read_folder, read_message
 from fleet.principal import Principal
 
 router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
+SHOWN = 200
+"""Messages the folder page lists (the newest)."""
 EVENT_TAGS = {"clock.warning": "at-risk", "clock.breached": "breached", "ticket.restored": "ok",
               "ticket.resolved": "ok", "record.late": "late"}
 
@@ -56,8 +58,9 @@ def _visible(item: MailItem, allowed: set[str] | None) -> bool:
 def mail_folder(request: Request, session: SessionDep, principal: WebPrincipal) -> Response:
     folder, smtp = _folder(request)
     allowed = addresses_of(session, principal)
-    items = [i for i in read_folder(folder) if _visible(i, allowed)]
-    return page(request, "mail.html", {"items": items, "smtp": smtp, "everyone": allowed is None,
+    items = read_folder(folder, limit=SHOWN + 1, keep=lambda i: _visible(i, allowed))
+    return page(request, "mail.html", {"items": items[:SHOWN], "more": len(items) > SHOWN, "shown": SHOWN,
+                                       "smtp": smtp, "everyone": allowed is None,
                                        "tz": _zone(session, principal), "titles": TITLES, "tags": EVENT_TAGS})
 
 

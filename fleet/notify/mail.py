@@ -339,19 +339,26 @@ def _one_line(value: Any) -> str:
     return " ".join(str(value or "").split())
 
 
-def read_folder(folder: Path) -> list[MailItem]:
-    """The folder's messages (headers only), newest first."""
+def read_folder(folder: Path, *, limit: int | None = None,
+                keep: Callable[[MailItem], bool] | None = None) -> list[MailItem]:
+    """The folder's messages (headers only), newest first: the first ``limit`` that ``keep``
+    accepts. File names start with the instant, so only as many files are read as needed."""
     if not folder.is_dir():
         return []
     parser = BytesParser(policy=policy.default)
-    items = []
-    for path in folder.iterdir():
-        if not _NAME.fullmatch(path.name) or not path.is_file():
+    names = sorted((p.name for p in folder.iterdir() if _NAME.fullmatch(p.name)), reverse=True)
+    items: list[MailItem] = []
+    for name in names:
+        try:
+            with (folder / name).open("rb") as f:
+                item = _item(name, parser.parse(f, headersonly=True))
+        except (FileNotFoundError, IsADirectoryError):
             continue
-        with path.open("rb") as f:
-            items.append(_item(path.name, parser.parse(f, headersonly=True)))
-    epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(items, key=lambda i: (i.date or epoch, i.name), reverse=True)
+        if keep is None or keep(item):
+            items.append(item)
+            if limit is not None and len(items) >= limit:
+                break
+    return items
 
 
 def read_message(folder: Path, name: str) -> MailView:

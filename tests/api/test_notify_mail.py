@@ -231,6 +231,16 @@ def test_a_message_name_that_is_not_one_of_the_folders_files_is_not_found(tmp_pa
         read_message(tmp_path / "mail", name)
 
 
+def test_the_folder_reads_only_as_many_messages_as_asked_for_newest_first(tmp_path):
+    channel = _folder_channel(tmp_path)
+    for n in range(5):
+        channel.send(Claimed(delivery_id=f"d-{n}", notification_id="n", channel="email",
+                             target="a@x.example.gov" if n % 2 else "b@x.example.gov", attempt=1, type="clock.warning",
+                             occurred_at=WHEN + timedelta(minutes=n), data={**TICKET, **CLOCK}, agency_id=None))
+    picked = read_folder(tmp_path / "mail", limit=2, keep=lambda i: i.to == ("b@x.example.gov",))
+    assert [i.name for i in picked] == ["20261208T180400Z-d-4.eml", "20261208T180200Z-d-2.eml"]
+
+
 def test_an_empty_or_missing_folder_lists_nothing(tmp_path):
     assert read_folder(tmp_path / "nowhere") == []
 
