@@ -303,9 +303,11 @@ def _issue_report(request: Any, output: Path) -> None:
         def step(name: str) -> None:
             bar.update(task, description=labels.get(name, name))
 
-        produced = gather.produce(get_database(), SYSTEM, request, vendor=settings.vendor_name,
-                                  signer=settings.signer(), timeout_s=settings.report_timeout_seconds,
-                                  memory_mb=settings.report_memory_mb, step=step, want_pdf=True)
+        db = get_database()
+        with db.transaction(write=False) as read, db.transaction() as write:
+            produced = gather.produce(read, write, SYSTEM, request, vendor=settings.vendor_name,
+                                      signer=settings.signer(), timeout_s=settings.report_timeout_seconds,
+                                      memory_mb=settings.report_memory_mb, step=step, want_pdf=True)
     assert produced.pdf is not None
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(produced.pdf)
@@ -547,8 +549,9 @@ def write_demo_reports(db: Database, directory: Path, *, signer: Any, vendor: st
     written = []
     directory.mkdir(parents=True, exist_ok=True)
     for label, request in requests:
-        produced = gather.produce(db, SYSTEM, request, vendor=vendor, signer=signer, timeout_s=timeout_s,
-                                  memory_mb=memory_mb, want_pdf=True)
+        with db.transaction(write=False) as read, db.transaction() as write:
+            produced = gather.produce(read, write, SYSTEM, request, vendor=vendor, signer=signer,
+                                      timeout_s=timeout_s, memory_mb=memory_mb, want_pdf=True)
         assert produced.pdf is not None
         path = directory / f"{request.kind.replace('_', '-')}-{produced.report.id[:8]}.pdf"
         path.write_bytes(produced.pdf)

@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
 from sqlalchemy import select
 
-from api.deps import PageDep, PrincipalDep, ReadSessionDep, SessionDep, get_db
+from api.deps import PageDep, PrincipalDep, ReadSessionDep, SessionDep
 from api.errors import ErrorOut
 from api.routers.registry import PageOut
 from api.routing import TransactionRoute, in_lane
@@ -155,12 +155,15 @@ def _settings(request: Request) -> Settings:
                         503: {"model": ErrorOut, "description": "the renderer ran out of time or memory "
                                                                 "(`render_failed`); nothing was stored"}})
 @in_lane("reports")
-def create_report(body: ReportIn, request: Request, principal: PrincipalDep) -> JSONResponse:
-    """Issue a report (PDF/A-3b with its data attached), or answer the one already issued."""
+def create_report(body: ReportIn, request: Request, read: ReadSessionDep, write: SessionDep,
+                  principal: PrincipalDep) -> JSONResponse:
+    """Issue a report (PDF/A-3b with its data attached), or answer the one already issued. The
+    figures are gathered on the read session; the write session is first used after the render
+    (it registers the report); the route commits both in this handler's trip."""
     principal.require("reports.create")
     settings = _settings(request)
     produced = gather.produce(
-        get_db(request), principal,
+        read, write, principal,
         gather.ReportRequest(kind=body.kind, start_date=body.from_, end_date=body.to, contract_id=body.contract_id,
                              contract_ids=tuple(body.contract_ids) if body.contract_ids is not None else None,
                              unit_id=body.unit_id, as_of=body.as_of),

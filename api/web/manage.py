@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import AnswersDep, ReadSessionDep, SessionDep, get_db
+from api.deps import AnswersDep, ReadSessionDep, SessionDep
 from api.routers import exports as export_routes
 from api.routers.reports import ReportIn, pdf_filename
 from api.routing import TransactionRoute, in_lane
@@ -176,8 +176,8 @@ def _settings(request: Request) -> Settings:
 
 @router.post("/reports")
 @in_lane("reports")
-def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
-                  kind: Annotated[str, Form()] = "", contract_id: OptStr = None, unit_id: OptStr = None,
+def create_report(request: Request, read: ReadSessionDep, write: SessionDep, principal: WebPrincipal,
+                  _csrf: CsrfDep, kind: Annotated[str, Form()] = "", contract_id: OptStr = None, unit_id: OptStr = None,
                   from_: Annotated[str, Form(alias="from")] = "", to: Annotated[str, Form()] = "",
                   as_of: OptStr = None) -> Response:
     """Issue the report (or answer the one already issued with the same parameters and as_of:
@@ -185,7 +185,6 @@ def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
     principal.require("reports.create")
     values = {"kind": kind, "contract_id": contract_id or "", "unit_id": unit_id or "", "from": from_, "to": to,
               "as_of": as_of or ""}
-    db = get_db(request)
     try:
         instant = None
         if as_of and as_of.strip():
@@ -199,7 +198,7 @@ def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
             "unit_id": unit_id or None if kind == "unit_history" else None})
         settings = _settings(request)
         produced = gather.produce(
-            db, principal,
+            read, write, principal,
             gather.ReportRequest(kind=body.kind, start_date=body.from_, end_date=body.to,
                                  contract_id=body.contract_id,
                                  contract_ids=tuple(body.contract_ids) if body.contract_ids else None,
@@ -213,12 +212,11 @@ def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
             message = exc.message
         else:
             message = f"as of: {as_of!r} is not a date and time like 2026-03-31T23:59:00 (UTC)"
-        with db.transaction(write=False) as s:
-            return _reports_page(request, s, principal, status_code=422 if not isinstance(exc, NotFound) else 404,
-                                 error=f"No report was issued: {message[:1].upper() + message[1:]}", values=values)
+        # raised before anything was written (the request is checked before the report is registered)
+        return _reports_page(request, read, principal, status_code=422 if not isinstance(exc, NotFound) else 404,
+                             error=f"No report was issued: {message[:1].upper() + message[1:]}", values=values)
     assert produced.pdf is not None
-    with db.transaction(write=False) as s:
-        name = pdf_filename(s, produced.report)
+    name = pdf_filename(read, produced.report)
     return Response(produced.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Report-Id": produced.report.id, "Cache-Control": "private, no-store"})
