@@ -363,14 +363,12 @@ def report_unit_history(
     as_of: AsOfOpt = None,
 ) -> None:
     """One unit's tickets, work, parts and downtime."""
-    from sqlalchemy import select
-
+    from fleet import registry
     from fleet.errors import NotFound
-    from fleet.models import Unit
     from reports.gather import ReportRequest
 
     with get_database().transaction(write=False) as s:
-        unit_id = s.scalar(select(Unit.id).where(Unit.serial == unit))
+        unit_id = registry.unit_id_by_serial(s, unit)
     if unit_id is None:
         raise NotFound(f"unit {unit} not found")
     _issue_report(ReportRequest(kind="unit_history", start_date=_day(from_, "--from"), end_date=_day(to, "--to"),
@@ -512,17 +510,12 @@ def write_demo_reports(db: Database, directory: Path, *, signer: Any, vendor: st
     contract review of the first contract over the last six full months, a unit history of its
     busiest unit over the same months, and a track record of every contract over the last twelve
     full months."""
-    from sqlalchemy import func, select
-
     from fleet import demo as demo_world
     from fleet import registry
-    from fleet.models import MaintenanceWindow, Rating, StatusEvent, Ticket, TicketEvent, Unit, WorkLog
     from reports import gather
 
     with db.transaction(write=False) as s:
-        recorded = [s.scalar(select(func.max(model.recorded_at)))
-                    for model in (Ticket, TicketEvent, Rating, WorkLog, StatusEvent, MaintenanceWindow)]
-    as_of = max((r for r in recorded if r is not None), default=now)
+        as_of = demo_world.last_recorded_at(s) or now
     this_month = date(now.year, now.month, 1)
 
     def months_back(n: int) -> date:
@@ -532,11 +525,8 @@ def write_demo_reports(db: Database, directory: Path, *, signer: Any, vendor: st
     with db.transaction(write=False) as s:
         contract = registry.get_contract_by_number(s, SYSTEM, demo_world.CONTRACTS[0].number)
         start = months_back(6)
-        busiest = s.execute(
-            select(Unit.id, Unit.serial).join(Ticket, Ticket.unit_id == Unit.id)
-            .where(Unit.contract_id == contract.id,
-                   Ticket.reported_at >= datetime.combine(start, datetime.min.time(), tzinfo=now.tzinfo))
-            .group_by(Unit.id, Unit.serial).order_by(func.count(Ticket.id).desc(), Unit.serial).limit(1)).first()
+        busiest = demo_world.busiest_unit(s, contract.id,
+                                          datetime.combine(start, datetime.min.time(), tzinfo=now.tzinfo))
     requests = [
         ("contract review", gather.ReportRequest(kind="contract_review", start_date=start, end_date=this_month,
                                                  contract_id=contract.id, as_of=as_of)),
@@ -545,7 +535,7 @@ def write_demo_reports(db: Database, directory: Path, *, signer: Any, vendor: st
     ]
     if busiest is not None:
         requests.append(("unit history", gather.ReportRequest(kind="unit_history", start_date=start,
-                                                              end_date=this_month, unit_id=busiest[0], as_of=as_of)))
+                                                              end_date=this_month, unit_id=busiest, as_of=as_of)))
     written = []
     directory.mkdir(parents=True, exist_ok=True)
     for label, request in requests:

@@ -200,3 +200,9 @@ def _check(session: Session, principal: Principal, current: Dispatch, data: Assi
     if current.assignee != principal.name:
         raise Forbidden("an engineer can hand back only a ticket assigned to them", code="dispatch_forbidden")
     return current.team
+
+
+def assignments(session: Session, ticket_id: str) -> list[TicketAssignment]:
+    """A ticket's assignments in the order they were recorded (the caller has checked the ticket)."""
+    return list(session.scalars(select(TicketAssignment).where(TicketAssignment.ticket_id == ticket_id)
+                                .order_by(TicketAssignment.recorded_at)))

@@ -529,3 +529,9 @@ def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: 
     for row in found.items:
         row.update(lateness.flags(row["reported_at"], row["recorded_at"], row.pop("reporting_window_hours")))
     return found
+
+
+def unit_tickets(session: Session, principal: Principal, unit_id: str, *, limit: int = 100) -> list[Ticket]:
+    """A unit's latest tickets, newest first, as the principal may see them."""
+    stmt = scoped(select(Ticket).where(Ticket.unit_id == unit_id), Ticket, principal)
+    return list(session.scalars(stmt.order_by(Ticket.reported_at.desc()).limit(limit)))
