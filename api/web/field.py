@@ -18,7 +18,7 @@ from api.web.auth import CsrfDep, WebPrincipal, home_for, signed_in
 from api.web.forms import local_input, once, parse_local, validation_message
 from api.web.render import EVENT_NAMES, flash, page
 from api.web.ticket_parts import ticket_extras
-from fleet import dispatch_views, registry, sla_service, tickets, timeline, uptime, worklist
+from fleet import dispatch_views, registry, sla_service, ticket_views, tickets, timeline, uptime, worklist
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
 from fleet.models import Contract, Ticket, Unit
@@ -78,7 +78,7 @@ def available_actions(status: str, reached: set[str], pause_allowed: bool) -> li
 def ticket_page(request: Request, session: Session, principal: Principal, ticket_id: str, *,
                 status_code: int = 200, errors: dict[str, str] | None = None,
                 values: dict[str, Any] | None = None) -> Response:
-    detail = tickets.detail(session, principal, ticket_id)
+    detail = ticket_views.detail(session, principal, ticket_id)
     sla = sla_service.ticket_sla(session, principal, ticket_id, at=None, as_of=None)
     unit = get_scoped(session, Unit, detail.unit_id, principal, what="unit")
     contract = get_scoped(session, Contract, detail.contract_id, principal, what="contract")
@@ -239,7 +239,7 @@ def unit_page(request: Request, unit_id: str, session: SessionDep, principal: We
     today = local_today(tz)
     start, end = month_start(today, 5), month_start(today, -1)
     avail = uptime.unit_availability(session, principal, unit.id, start_date=start, end_date=end)
-    rows = tickets.unit_tickets(session, principal, unit.id, limit=100)
+    rows = ticket_views.unit_tickets(session, principal, unit.id, limit=100)
     return page(request, "unit.html", {
         "unit": unit, "contract": contract, "tz": tz, "tickets": rows, "avail": avail,
         "late": {t.id: late_by_minutes(t.reported_at, t.recorded_at, contract.reporting_window_hours) for t in rows},
