@@ -1,8 +1,10 @@
-"""What every ``slatrack`` command shares: one clear error line on stderr and exit status 1."""
+"""What every ``slatrack`` command shares: one clear error line on stderr and exit status 1, and
+reading a day or an instant from an option."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -31,3 +33,24 @@ def domain_errors(fn: F) -> F:
             fail("\n".join(lines))
 
     return wrapper  # type: ignore[return-value]
+
+
+def day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
+        raise  # pragma: no cover - fail() exits
+
+
+def instant(text: str | None, option: str = "--as-of") -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value: datetime | None = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.utcoffset() is None:
+        fail(f"{option} {text!r} is not an instant with a UTC offset (e.g. 2026-07-01T00:00:00Z)")
+        raise AssertionError  # pragma: no cover - fail() exits
+    return value

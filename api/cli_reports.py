@@ -3,14 +3,13 @@ file (gather, render, sign and register, with a progress display) and verify a c
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from api import cli
-from api.cli_common import domain_errors, fail
+from api.cli_common import day, domain_errors, fail, instant
 from fleet.principal import SYSTEM
 
 report_app = typer.Typer(no_args_is_help=True, help="Issue and verify PDF reports.")
@@ -21,27 +20,6 @@ ToOpt = Annotated[str, typer.Option("--to", help="day after the last, YYYY-MM-DD
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="the record as it stood then, ISO 8601 with offset "
                                                              "(default now)")]
 OutOpt = Annotated[Path, typer.Option("-o", "--output", help="where to write the PDF", dir_okay=False)]
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
-        raise  # pragma: no cover - fail() exits
-
-
-def _instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = None
-    if value is None or value.utcoffset() is None:
-        fail(f"--as-of {text!r} is not an instant with a UTC offset (e.g. 2026-07-01T00:00:00Z)")
-        raise AssertionError  # pragma: no cover - fail() exits
-    return value
 
 
 def _issue_report(request: Any, output: Path) -> None:
@@ -90,8 +68,8 @@ def report_contract_review(
 
     with cli.get_database().transaction(write=False) as s:
         contract_id = registry.get_contract_by_number(s, SYSTEM, contract).id
-    _issue_report(ReportRequest(kind="contract_review", start_date=_day(from_, "--from"), end_date=_day(to, "--to"),
-                                contract_id=contract_id, as_of=_instant(as_of)), output)
+    _issue_report(ReportRequest(kind="contract_review", start_date=day(from_, "--from"), end_date=day(to, "--to"),
+                                contract_id=contract_id, as_of=instant(as_of)), output)
 
 
 @report_app.command("track-record")
@@ -110,8 +88,8 @@ def report_track_record(
     if contract:
         with cli.get_database().transaction(write=False) as s:
             ids = tuple(registry.get_contract_by_number(s, SYSTEM, number).id for number in contract)
-    _issue_report(ReportRequest(kind="track_record", start_date=_day(from_, "--from"), end_date=_day(to, "--to"),
-                                contract_ids=ids, as_of=_instant(as_of)), output)
+    _issue_report(ReportRequest(kind="track_record", start_date=day(from_, "--from"), end_date=day(to, "--to"),
+                                contract_ids=ids, as_of=instant(as_of)), output)
 
 
 @report_app.command("unit-history")
@@ -129,8 +107,8 @@ def report_unit_history(
         unit_id = registry.unit_id_by_serial(s, unit)
     if unit_id is None:
         raise NotFound(f"unit {unit} not found")
-    _issue_report(ReportRequest(kind="unit_history", start_date=_day(from_, "--from"), end_date=_day(to, "--to"),
-                                unit_id=unit_id, as_of=_instant(as_of)), output)
+    _issue_report(ReportRequest(kind="unit_history", start_date=day(from_, "--from"), end_date=day(to, "--to"),
+                                unit_id=unit_id, as_of=instant(as_of)), output)
 
 
 @report_app.command("verify")
