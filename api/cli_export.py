@@ -7,44 +7,18 @@ The exports are imported when the command runs (the CLI starts without them, as 
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.cli_common import day, fail, instant
 from fleet.errors import DomainError
 
 if TYPE_CHECKING:
     from reports.exports import ExportFormat
 
 Kind = Annotated[str, typer.Argument(help="compliance, availability or tickets", metavar="KIND", show_default=False)]
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"{option} {text!r} is not a date (YYYY-MM-DD)")
-        raise  # pragma: no cover - _fail exits
-
-
-def _instant(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value: datetime | None = datetime.fromisoformat(text)
-    except ValueError:
-        value = None
-    if value is None or value.utcoffset() is None:
-        _fail(f"{option} {text!r} is not an instant with a UTC offset (e.g. 2026-07-01T00:00:00Z)")
-        raise AssertionError  # pragma: no cover - _fail exits
-    return value
 
 
 def _format(fmt: str | None, output: Path) -> ExportFormat:
@@ -54,7 +28,7 @@ def _format(fmt: str | None, output: Path) -> ExportFormat:
     if chosen not in EXPORT_FORMATS:
         if fmt is None:
             return "csv"
-        _fail(f"--format {fmt!r}: choose csv or xlsx")
+        fail(f"--format {fmt!r}: choose csv or xlsx")
     return chosen  # type: ignore[return-value]
 
 
@@ -78,18 +52,18 @@ def export_command(
     from reports import exports
 
     if kind not in exports.EXPORT_KINDS:
-        _fail(f"no export {kind!r}: choose compliance, availability or tickets")
+        fail(f"no export {kind!r}: choose compliance, availability or tickets")
     chosen = _format(fmt, output)
-    start, end = _day(from_, "--from"), _day(to, "--to")
-    read_as_of, read_at = _instant(as_of, "--as-of"), _instant(at, "--at")
+    start, end = day(from_, "--from"), day(to, "--to")
+    read_as_of, read_at = instant(as_of, "--as-of"), instant(at, "--at")
     try:
         with get_database().transaction(write=False) as s:
             contract_id = registry.get_contract_by_number(s, SYSTEM, contract).id
             file = exports.export(s, SYSTEM, kind, chosen, contract_id,  # type: ignore[arg-type]
                                   start_date=start, end_date=end, at=read_at, as_of=read_as_of)
     except DomainError as exc:
-        _fail(exc.message)
-        raise  # pragma: no cover - _fail exits
+        fail(exc.message)
+        raise  # pragma: no cover - fail() exits
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(file.content)
     typer.echo(f"{kind} of {contract} for {start.isoformat()} to {end.isoformat()} (exclusive), as of "

@@ -60,6 +60,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    """The error body, built here only: the exception handlers below and the middleware's refusals
+    before the app runs (``api/middleware.py``) call it; the rate limiter and the idempotency
+    checks raise errors that these handlers answer."""
     return {"error": {"code": code, "message": message, "details": details or []}}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import error_body
 from fleet.audit import request_id_var
 from fleet.jsondepth import MAX_JSON_DEPTH, nests_deeper_than
 
@@ -38,7 +39,7 @@ class BodyTooLarge(Exception):
 
 def _error(status: int, code: str, message: str, rid: str,
            details: list[Any] | None = None) -> tuple[Message, Message]:
-    body = json.dumps({"error": {"code": code, "message": message, "details": details or []}}).encode()
+    body = json.dumps(error_body(code, message, details)).encode()
     start: Message = {"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"x-request-id", rid.encode())]}

@@ -107,7 +107,7 @@ def _call_and_commit(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> An
         s.info[IN_TRIP] = True
     try:
         result = endpoint(**kwargs)
-        for s in sessions:
+        for s in reversed(sessions):  # the last begun first: a handler's write session after its read one
             s.commit()
         return result
     except BaseException:

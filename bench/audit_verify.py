@@ -4,7 +4,7 @@ Usage: ``python bench/audit_verify.py [--events 1000000] [--units 1000] [--batch
 [--database slt_bench_audit_verify] [--demo-dir DIR]``
 
 Creates a scratch database, registers a contract with ``--units`` units, stores ``--events``
-status events through the real ingest service (``fleet.uptime.ingest``, one transaction per
+status events through the real ingest service (``fleet.status_events.ingest``, one transaction per
 ``--batch``, so each batch's ledger entry carries its digest), then times
 :func:`fleet.audit.verify`: the chain walk alone, then the whole proof. With ``--demo-dir`` it
 instead times verify on that data dir's database (``SLATRACK_DATA_DIR=DIR slatrack demo
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.migrate import upgrade
 from bench._scratch import scratch_database
-from fleet import audit, registry, uptime
+from fleet import audit, registry, status_events
 from fleet.db import Database, make_engine
 from fleet.principal import SYSTEM
 from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, UnitIn
@@ -65,7 +65,7 @@ def load(db: Database, unit_ids: list[str], total: int, batch: int) -> float:
                    "occurred_at": IN_SERVICE + step * (n // len(unit_ids))}
                   for n in range(start, min(total, start + batch))]
         with db.transaction() as s:
-            uptime.ingest(s, SYSTEM, events)  # type: ignore[arg-type]
+            status_events.ingest(s, SYSTEM, events)  # type: ignore[arg-type]
         print(f"\r  loaded {min(total, start + batch):,} events", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     return time.perf_counter() - started
@@ -104,7 +104,7 @@ def main() -> None:
         unit_ids = setup(db, args.units)
         seconds = load(db, unit_ids, args.events, args.batch)
         print(f"loaded {args.events:,} status events in {seconds:.1f} s ({args.events / seconds:,.0f}/s, "
-              f"batches of {args.batch:,} through fleet.uptime.ingest)")
+              f"batches of {args.batch:,} through fleet.status_events.ingest)")
         time_verify(db)
         db.engine.dispose()
 

@@ -302,9 +302,10 @@ def _issued_pdf(db: Any, unit_id: str) -> bytes:
     from fleet.principal import SYSTEM
     from reports import gather
 
-    produced = gather.produce(db, SYSTEM, gather.ReportRequest(
-        kind="unit_history", start_date=date(2026, 3, 1), end_date=date(2026, 4, 1), unit_id=unit_id),
-        want_pdf=True)
+    with db.transaction(write=False) as read, db.transaction() as write:
+        produced = gather.produce(read, write, SYSTEM, gather.ReportRequest(
+            kind="unit_history", start_date=date(2026, 3, 1), end_date=date(2026, 4, 1), unit_id=unit_id),
+            want_pdf=True)
     assert produced.pdf is not None
     return produced.pdf
 

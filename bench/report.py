@@ -194,11 +194,11 @@ def measure(url: str, contract_id: str, *, sign: bool, out: Path | None, as_of: 
     from fleet.db import Database, make_engine
     from fleet.gcpause import gc_paused
     from fleet.principal import SYSTEM
+    from reports.compose import render_report
     from reports.data import data_sha256, report_data_json
     from reports.gather import gather_contract_review
     from reports.issue import issue_report, page_count
     from reports.pdf import render_in_worker
-    from reports.render import render_report
     from reports.signing import SigningKey, make_demo_signing_key
 
     db = Database(make_engine(url))

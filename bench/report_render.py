@@ -48,10 +48,10 @@ def main() -> int:
     from api.migrate import upgrade
     from fleet.db import Database, make_engine
     from fleet.principal import SYSTEM
+    from reports.compose import render_report
     from reports.data import data_sha256, report_data_json
     from reports.issue import issue_report
     from reports.pdf import render_in_worker
-    from reports.render import render_report
     from reports.signing import SigningKey, make_demo_signing_key
     from tests.reports import samples
 

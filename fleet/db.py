@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -238,3 +238,8 @@ class Database:
             raise
         finally:
             session.close()
+
+
+def ping(session: Session) -> None:
+    """A round trip to the database (raises when it does not answer)."""
+    session.execute(text("SELECT 1"))

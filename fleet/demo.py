@@ -23,13 +23,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fleet import demo_dispatch, demo_telemetry, identity, registry, tickets
 from fleet.db import simulated_clock
 from fleet.errors import DomainError
-from fleet.models import Agency, Contract, TicketEvent, Unit, User
+from fleet.models import (
+    Agency,
+    Contract,
+    MaintenanceWindow,
+    Rating,
+    StatusEvent,
+    Ticket,
+    TicketEvent,
+    Unit,
+    User,
+    WorkLog,
+)
 from fleet.principal import Principal
 from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, UnitIn
 from fleet.schemas.tickets import CorrectionIn, EventIn, RatingIn, TicketIn, WorkLogIn
@@ -367,3 +378,18 @@ def _work(session: Session, principal: Principal, rnd: random.Random, ticket_id:
         "started_at": start.isoformat(), "ended_at": end.isoformat(),
         "engineer": rnd.choice(ENGINEERS), "activity": rnd.choice(["diagnosis", "repair", "repair", "test"]),
         "notes": "Replaced worn components and ran a functional test.", "parts": parts}))
+
+
+def last_recorded_at(session: Session) -> datetime | None:
+    """The latest instant anything was recorded (tickets, events, ratings, work, status, maintenance)."""
+    recorded = [session.scalar(select(func.max(model.recorded_at)))
+                for model in (Ticket, TicketEvent, Rating, WorkLog, StatusEvent, MaintenanceWindow)]
+    return max((r for r in recorded if r is not None), default=None)
+
+
+def busiest_unit(session: Session, contract_id: str, since: datetime) -> str | None:
+    """The id of the contract's unit with the most tickets reported since ``since`` (ties: by serial)."""
+    return session.scalar(
+        select(Unit.id).join(Ticket, Ticket.unit_id == Unit.id)
+        .where(Unit.contract_id == contract_id, Ticket.reported_at >= since)
+        .group_by(Unit.id, Unit.serial).order_by(func.count(Ticket.id).desc(), Unit.serial).limit(1))

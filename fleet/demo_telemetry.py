@@ -8,7 +8,7 @@ times as often and stays down longer, so some units and months miss the target. 
 restored, and goes into ``maintenance`` during its contract's quarterly maintenance windows (which
 are registered as scheduled maintenance, so contracts that exclude it do so). Events come from the
 same seeded random generator as the rest of the demo world and are stored through
-:func:`fleet.uptime.ingest`, in batches, exactly as telemetry posts them.
+:func:`fleet.status_events.ingest`, in batches, exactly as telemetry posts them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import cast
 
 from sqlalchemy.orm import Session
 
-from fleet import uptime
+from fleet import status_events, uptime
 from fleet.models import Contract, Unit
 from fleet.principal import Principal
 from fleet.schemas.uptime import MaintenanceWindowIn, StatusEventIn
@@ -67,7 +67,7 @@ def load(session: Session, principal: Principal, rnd: random.Random, units: list
         for i in range(0, len(day), BATCH):
             chunk = day[i:i + BATCH]
             set_clock(chunk[-1]["occurred_at"] + timedelta(minutes=20))
-            uptime.ingest(session, principal, chunk)
+            status_events.ingest(session, principal, chunk)
             done += len(chunk)
         if progress is not None:
             progress(done, len(events))

@@ -172,7 +172,7 @@ def assign(session: Session, principal: Principal, ticket_id: str, data: Assignm
                  before={"assignee": current.assignee, "team": current.team}, after=audit.snapshot(row),
                  rows=[row], scope=audit.Scope(ticket.contract_id, row.recorded_at),  # no figure moves
                  head=head)
-    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
+    from fleet.notify import hooks  # the outbox imports this module (see fleet.notify.hooks)
 
     hooks.ticket_assigned(session, principal, ticket, row)
     return row
@@ -203,3 +203,9 @@ def _check(session: Session, principal: Principal, current: Dispatch, data: Assi
     if current.assignee != principal.name:
         raise Forbidden("an engineer can hand back only a ticket assigned to them", code="dispatch_forbidden")
     return current.team
+
+
+def assignments(session: Session, ticket_id: str) -> list[TicketAssignment]:
+    """A ticket's assignments in the order they were recorded (the caller has checked the ticket)."""
+    return list(session.scalars(select(TicketAssignment).where(TicketAssignment.ticket_id == ticket_id)
+                                .order_by(TicketAssignment.recorded_at)))

@@ -12,7 +12,7 @@ as the record stood at ``as_of``, each fact with its id.
   ``as_of`` that occurred by ``at``; not yet restored, to the period end. Reopening a ticket does
   not restart its downtime (a recurring outage shows in telemetry or in a new ticket);
 - **tickets** reported in the period and recorded by ``as_of`` with their recorded facts (actors
-  included) and effective timelines (:func:`fleet.tickets.timelines_where`);
+  included) and effective timelines (:func:`fleet.ticket_facts.timelines_where`);
 - on request, the **ratings** and **work logs** of those tickets recorded by ``as_of``.
 
 The services judge from it (:mod:`fleet.uptime` for availability, :mod:`fleet.sla_service` for the
@@ -41,7 +41,8 @@ from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
 from fleet.models import Contract, MaintenanceWindow, Rating, StatusEvent, Ticket, TicketEvent, Unit
 from fleet.schemas.tickets import WorkLogOut
-from fleet.tickets import timelines_where, work_logs_out
+from fleet.ticket_facts import timelines_where
+from fleet.ticket_views import work_logs_out
 from slas.calendars import local_midnight
 
 _EVENTS = cast(Table, StatusEvent.__table__)

@@ -30,7 +30,7 @@ from fleet.schemas.registry import (
     SlaTargetOut,
     UnitIn,
 )
-from fleet.tenancy import get_scoped, scoped
+from fleet.tenancy import get_scoped, scope_filter, scoped
 from slas.calendars import BusinessCalendar
 from slas.errors import InvalidCalendar
 
@@ -68,6 +68,28 @@ def contract_timezone(session: Session, contract: Contract) -> str:
     """The IANA time zone of the contract's calendar (periods are local dates in it)."""
     tz: str = session.connection().execute(_TIMEZONE, {"calendar_id": contract.calendar_id}).scalar_one()
     return tz
+
+
+def unit_timezone(session: Session, unit: Unit) -> str:
+    """The IANA time zone of the calendar of the unit's contract."""
+    tz: str = session.execute(select(Calendar.timezone).join(Contract, Contract.calendar_id == Calendar.id)
+                              .where(Contract.id == unit.contract_id)).scalar_one()
+    return tz
+
+
+def contracts_with_timezones(session: Session, principal: Principal) -> list[tuple[Contract, str]]:
+    """The contracts the principal may see, by number, with their calendar's time zone (one query)."""
+    stmt = select(Contract, Calendar.timezone).join(Calendar, Calendar.id == Contract.calendar_id)
+    clause = scope_filter(Contract, principal)
+    rows = session.execute((stmt if clause is None else stmt.where(clause)).order_by(Contract.number)).all()
+    return [(c, tz) for c, tz in rows]
+
+
+def units_with_contracts(session: Session, principal: Principal) -> list[tuple[Unit, str, str]]:
+    """The units the principal may see, by serial, with their contract's number and time zone."""
+    stmt: Any = (select(Unit, Contract.number, Calendar.timezone).join(Contract, Contract.id == Unit.contract_id)
+                 .join(Calendar, Calendar.id == Contract.calendar_id).order_by(Unit.serial))
+    return [(u, n, tz) for u, n, tz in session.execute(scoped(stmt, Unit, principal)).all()]
 
 
 def business_calendar(cal: Calendar) -> BusinessCalendar:
@@ -271,3 +293,28 @@ def contracts_on_record(session: Session, principal: Principal, as_of: datetime)
     """Every contract the principal sees that was on record at ``as_of``, by id."""
     return list(session.scalars(scoped(select(Contract), Contract, principal)
                                 .where(Contract.created_at <= as_of).order_by(Contract.id)).all())
+
+
+def serials_on_contract(session: Session, contract_id: str) -> dict[str, str]:
+    """Unit id → serial, for the units of one contract (the caller has checked the contract)."""
+    return {i: s for i, s in session.execute(select(Unit.id, Unit.serial).where(Unit.contract_id == contract_id))}
+
+
+def serials_of(session: Session, unit_ids: list[str]) -> dict[str, str]:
+    """Unit id → serial for these ids (labels for rows the caller may already see)."""
+    if not unit_ids:
+        return {}
+    return {i: s for i, s in session.execute(select(Unit.id, Unit.serial).where(Unit.id.in_(unit_ids)))}
+
+
+def unit_id_by_serial(session: Session, serial: str) -> str | None:
+    """The id of the unit with this serial (system use: the CLI), or ``None``."""
+    return session.scalar(select(Unit.id).where(Unit.serial == serial))
+
+
+def contract_number(session: Session, contract_id: str | None) -> str | None:
+    return session.scalar(select(Contract.number).where(Contract.id == contract_id)) if contract_id else None
+
+
+def unit_serial(session: Session, unit_id: str | None) -> str | None:
+    return session.scalar(select(Unit.serial).where(Unit.id == unit_id)) if unit_id else None

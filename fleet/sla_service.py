@@ -35,7 +35,7 @@ from fleet.schemas.sla import (
     TicketSlaOut,
 )
 from fleet.tenancy import get_scoped, scoped
-from fleet.tickets import clock_inputs_where, facts_where
+from fleet.ticket_facts import clock_inputs_where, facts_where
 from slas import clocks, credits
 from slas.calendars import BusinessCalendar, local_midnight
 from slas.compliance import compliance as tally
@@ -278,7 +278,7 @@ def _period_clock_inputs(session: Session, ctx: ContractClocks, start: datetime,
                          moments: Instants) -> Sequence[tuple[datetime, str, Sequence[clocks.EventLike]]]:
     """``(reported_at, initial priority, effective timeline)`` of every ticket of the contract
     reported in ``[start, end)`` and recorded by ``as_of``, in ``(reported_at, id)`` order
-    (:func:`fleet.tickets.clock_inputs_where`: only what the clocks read, the same readings as
+    (:func:`fleet.ticket_facts.clock_inputs_where`: only what the clocks read, the same readings as
     :func:`evaluate_period` gives)."""
     return clock_inputs_where(session, _period_filter(ctx, start, end), as_of=moments.as_of)
 

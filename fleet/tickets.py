@@ -1,4 +1,5 @@
-"""Ticket use cases: open, record events, correct, log work, rate, read the history.
+"""Ticket use cases: open, record events, correct, log work, rate. Reading the history:
+:mod:`fleet.ticket_facts` (for the clocks and the record), :mod:`fleet.ticket_views` (as answered).
 
 The ticket's ``status``, ``priority`` and milestone columns are a projection rebuilt from the
 effective timeline after every write (see :mod:`fleet.timeline`); figures never read them.
@@ -6,21 +7,15 @@ effective timeline after every write (see :mod:`fleet.timeline`); figures never 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    DateTime,
     Table,
     bindparam,
     insert,
     inspect,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -30,24 +25,21 @@ from fleet import audit, lateness, timeline
 from fleet.db import new_id, utcnow
 from fleet.errors import Conflict, Invalid, NotFound
 from fleet.models import Contract, Rating, Ticket, TicketEvent, Unit, WorkLog, WorkLogPart
-from fleet.pagination import Page, paginate
+from fleet.notify import hooks
 from fleet.principal import Principal
 from fleet.schemas.tickets import (
     CorrectionIn,
     EventIn,
-    EventOut,
     RatingIn,
-    TicketDetailOut,
     TicketIn,
-    TicketOut,
     WorkLogIn,
-    WorkLogOut,
 )
 from fleet.tenancy import get_scoped, scoped
+from fleet.ticket_facts import fact
+from fleet.ticket_views import reporting_window_hours
 from slas.vocabulary import FINISHED_STATUSES
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
-_R = TypeVar("_R", timeline.Fact, "ClockEvent")
 
 
 def _not_in_future(when: datetime, field: str) -> None:
@@ -96,8 +88,6 @@ def create_ticket(session: Session, principal: Principal, data: TicketIn) -> Tic
     audit.record(session, principal, action="ticket.create", entity_type="ticket", entity_id=ticket.id,
                  agency_id=ticket.agency_id, after=after, head=head, rows=[ticket],
                  scope=audit.Scope(contract_id, data.reported_at))
-    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
-
     hooks.ticket_opened(session, principal, ticket, window_hours=window_hours)
     return ticket
 
@@ -129,141 +119,6 @@ def _insert_persistent(session: Session, obj: Any) -> None:
 def get_ticket(session: Session, principal: Principal, ticket_id: str) -> Ticket:
     principal.require("read")
     return get_scoped(session, Ticket, ticket_id, principal, what="ticket")
-
-
-def fact(e: TicketEvent) -> timeline.Fact:
-    return timeline.Fact(id=e.id, type=e.type, occurred_at=e.occurred_at, recorded_at=e.recorded_at,
-                         reason=e.reason, priority=e.priority, corrects_id=e.corrects_id, void=e.void, actor=e.actor)
-
-
-def facts_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *,
-                as_of: datetime | None = None) -> dict[str, list[timeline.Fact]]:
-    """The events (originals and corrections) of the tickets matching ``ticket_filter`` (on
-    ``Ticket`` or ``TicketEvent`` columns), recorded by ``as_of`` if given, each ticket's in
-    ``occurred_at`` order, in one query that reads bare columns: figures read tens of thousands."""
-    return _read_facts(session, ticket_filter, as_of)[0]
-
-
-def timelines_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *,
-                    as_of: datetime | None = None) -> tuple[dict[str, list[timeline.Fact]],
-                                                            dict[str, list[timeline.Fact]]]:
-    """As :func:`facts_where`, with each ticket's effective timeline as of ``as_of``
-    (:func:`fleet.timeline.effective`): ``(recorded facts, effective timelines)`` by ticket id.
-
-    The rows arrive sorted by ``occurred_at``; a ticket without corrections whose events all
-    occurred at distinct instants is then already its own effective timeline (the same list
-    is shared), so only the others are replayed through :func:`fleet.timeline.effective`."""
-    facts, irregular = _read_facts(session, ticket_filter, as_of)
-    if not irregular:
-        return facts, facts
-    effective = dict(facts)
-    for ticket_id in irregular:
-        effective[ticket_id] = timeline.effective(facts[ticket_id], as_of=as_of)
-    return facts, effective
-
-
-def _read_facts(session: Session, ticket_filter: Sequence[ColumnElement[bool]],
-                as_of: datetime | None) -> tuple[dict[str, list[timeline.Fact]], set[str]]:
-    """The facts by ticket, and the tickets whose facts are *not* already their effective
-    timeline (a correction, two events at one instant, or rows out of ``occurred_at`` order)."""
-    return _read_events(session, ticket_filter, as_of, timeline.Fact)
-
-
-class ClockEvent(NamedTuple):
-    """An event as the SLA clocks read it (:class:`slas.clocks.EventLike`), from the record."""
-
-    type: str
-    occurred_at: datetime
-    priority: str | None
-
-
-def clock_inputs_where(session: Session, ticket_filter: Sequence[ColumnElement[bool]], *, as_of: datetime
-                       ) -> list[tuple[datetime, str, Sequence[ClockEvent | timeline.Fact]]]:
-    """``(reported_at, initial priority, effective timeline)`` of the tickets matching
-    ``ticket_filter`` (on ``Ticket`` columns) recorded by ``as_of``, in ``(reported_at, id)`` order.
-
-    What the clocks read and no more: the events as :class:`ClockEvent` (no ids, reasons or
-    ``recorded_at``: a third of the bytes to fetch and convert). A ticket whose rows are not
-    already its effective timeline (see :func:`_read_facts`) is read again in full, in chunks,
-    and replayed through :func:`fleet.timeline.effective`, as :func:`timelines_where` does."""
-    connection = session.connection()
-    reported_at: Any = Ticket.reported_at
-    if _driver_reads_utc(connection):
-        reported_at = type_coerce(reported_at, DateTime(timezone=True))
-    tickets = connection.execute(select(Ticket.id, reported_at, Ticket.initial_priority)
-                                 .where(*ticket_filter, Ticket.recorded_at <= as_of)
-                                 .order_by(Ticket.reported_at, Ticket.id)).all()
-    timelines: dict[str, list[Any]]
-    timelines, irregular = _read_events(session, [*ticket_filter, Ticket.recorded_at <= as_of], as_of, ClockEvent)
-    if irregular:
-        full = facts_by_ticket(session, sorted(irregular))  # effective() applies the as_of cut
-        for ticket_id in irregular:
-            timelines[ticket_id] = timeline.effective(full[ticket_id], as_of=as_of)
-    none: list[ClockEvent] = []
-    return [(t[1], t[2], timelines.get(t[0], none)) for t in tickets]
-
-
-def _read_events(session: Session, ticket_filter: Sequence[ColumnElement[bool]], as_of: datetime | None,
-                 row: type[_R]) -> tuple[dict[str, list[_R]], set[str]]:
-    """The events of the matching tickets as ``row`` tuples (its fields name the columns), by
-    ticket in ``occurred_at`` order, in one query that reads bare columns, and the tickets whose
-    rows are not already their effective timeline."""
-    if as_of is not None:
-        ticket_filter = [*ticket_filter, TicketEvent.recorded_at <= as_of]
-    connection = session.connection()
-    columns: list[Any] = [getattr(TicketEvent, name) for name in row._fields]
-    if _driver_reads_utc(connection):
-        # The driver already hands back UTC-aware instants: skip UTCDateTime's per-value hook.
-        columns = [type_coerce(c, DateTime(timezone=True)) if c.key in ("occurred_at", "recorded_at") else c
-                   for c in columns]
-    rows = connection.execute(
-        select(TicketEvent.ticket_id, *columns)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(*ticket_filter)
-        .order_by(TicketEvent.ticket_id, TicketEvent.occurred_at)  # the (ticket_id, occurred_at) index
-    ).all()  # one fetch: iterating the result would fetch row by row
-    kind, when = row._fields.index("type"), row._fields.index("occurred_at")
-    out: dict[str, list[_R]] = defaultdict(list)
-    irregular: set[str] = set()
-    make = tuple.__new__
-    current_id: str | None = None
-    current: list[_R] = []
-    last: Any = None
-    for r in rows:
-        f = make(row, r[1:])
-        if r[0] == current_id:
-            if f[kind] == "corrected" or f[when] <= last:
-                irregular.add(r[0])
-        else:
-            current_id = r[0]
-            found = out.get(r[0])
-            if found is None:
-                current = out[r[0]] = []
-                if f[kind] == "corrected":
-                    irregular.add(r[0])
-            else:  # the ticket's rows were not contiguous
-                current = found
-                irregular.add(r[0])
-        current.append(f)
-        last = f[when]
-    return out, irregular
-
-
-def _driver_reads_utc(connection: Connection) -> bool:
-    """Whether the DB-API connection returns timestamptz values as ``datetime.UTC``-aware
-    datetimes itself (psycopg on a session whose TimeZone is UTC, as ``make_engine`` sets)."""
-    if connection.dialect.name != "postgresql":
-        return False
-    info = getattr(connection.connection.dbapi_connection, "info", None)
-    return getattr(info, "timezone", None) is UTC
-
-
-def facts_by_ticket(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[timeline.Fact]]:
-    """Every event of these tickets (originals and corrections), in one query per 500 tickets."""
-    out: dict[str, list[timeline.Fact]] = defaultdict(list)
-    for i in range(0, len(ticket_ids), 500):
-        out.update(facts_where(session, [TicketEvent.ticket_id.in_(ticket_ids[i:i + 500])]))
-    return out
 
 
 def _events(session: Session, ticket: Ticket) -> list[TicketEvent]:
@@ -326,8 +181,6 @@ def add_event(session: Session, principal: Principal, ticket_id: str, data: Even
                  before={"ticket": before}, after={"event": audit.snapshot(event), "ticket": audit.snapshot(ticket)},
                  rows=[event, ticket],
                  scope=_ticket_scope(ticket, event.occurred_at))
-    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
-
     hooks.event_recorded(session, principal, ticket, event, facts, window_hours=found[2])
     return event
 
@@ -369,7 +222,7 @@ def correct_event(session: Session, principal: Principal, ticket_id: str, data: 
     if data.occurred_at is not None:
         _not_in_future(data.occurred_at, "occurred_at")
         lateness.check(principal, what="the corrected occurred_at", occurred_at=data.occurred_at,
-                       recorded_at=recorded_at, window_hours=_window(session, ticket.contract_id),
+                       recorded_at=recorded_at, window_hours=reporting_window_hours(session, ticket.contract_id),
                        reason=data.reason)
     correction = TicketEvent(id=new_id(), agency_id=ticket.agency_id, ticket_id=ticket.id, type="corrected",
                              occurred_at=data.occurred_at or target.occurred_at, recorded_at=recorded_at,
@@ -385,8 +238,6 @@ def correct_event(session: Session, principal: Principal, ticket_id: str, data: 
                  after={"correction": audit.snapshot(correction), "ticket": audit.snapshot(ticket)},
                  rows=[correction, ticket],
                  scope=_ticket_scope(ticket, target.occurred_at, correction.occurred_at))
-    from fleet.notify import hooks  # imports this module (see fleet.notify.hooks)
-
     hooks.ticket_corrected(session, ticket, facts)
     return correction
 
@@ -430,113 +281,3 @@ def rate(session: Session, principal: Principal, ticket_id: str, data: RatingIn)
                  agency_id=ticket.agency_id, after=audit.snapshot(rating), scope=_ticket_scope(ticket),
                  rows=[rating])
     return rating
-
-
-def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[WorkLogOut]]:
-    return {ticket_id: [WorkLogOut.model_validate(w) for w in logs]
-            for ticket_id, logs in _work_logs(session, ticket_ids).items()}
-
-
-def _work_logs(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """The tickets' work logs with their minutes and parts, as ``WorkLogOut`` fields (bare
-    columns; the parts in one more query, only when there are logs), in ``started_at`` order."""
-    logs = [row._asdict() for row in session.connection().execute(
-        select(_WORK_LOGS.c.id, _WORK_LOGS.c.ticket_id, _WORK_LOGS.c.started_at, _WORK_LOGS.c.ended_at,
-               _WORK_LOGS.c.engineer, _WORK_LOGS.c.activity, _WORK_LOGS.c.notes, _WORK_LOGS.c.recorded_at)
-        .where(_WORK_LOGS.c.ticket_id.in_(ticket_ids)).order_by(_WORK_LOGS.c.started_at))]
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    if not logs:
-        return out
-    parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w["id"] for w in logs]))):
-        parts[p.work_log_id].append({"part_number": p.part_number, "quantity": p.quantity})
-    for w in logs:
-        w["minutes"] = round((w["ended_at"] - w["started_at"]).total_seconds() / 60, 2)
-        w["parts"] = parts[w["id"]]
-        out[w["ticket_id"]].append(w)
-    return out
-
-
-_DETAIL_EVENTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _EVENTS.c.recorded_at, _EVENTS.c.actor,
-                         _EVENTS.c.reason, _EVENTS.c.priority, _EVENTS.c.corrects_id, _EVENTS.c.void,
-                         _EVENTS.c.late_reason)
-                  .where(_EVENTS.c.ticket_id == bindparam("ticket_id"))
-                  .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
-
-
-def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDetailOut:
-    """The ticket with its full history: every event (superseded ones marked), work, rating.
-
-    Three round trips (the ticket with its rating, its events, its work logs; their parts only
-    when there are any), read as bare columns by statements built once, validated once."""
-    principal.require("read")
-    stmt: Any = (select(Ticket, Rating.score, Rating.comment, Rating.recorded_at, Contract.reporting_window_hours)
-                 .join(Contract, Contract.id == Ticket.contract_id)
-                 .outerjoin(Rating, Rating.ticket_id == Ticket.id).where(Ticket.id == ticket_id))
-    found = session.execute(scoped(stmt, Ticket, principal)).first()
-    if found is None:
-        raise NotFound(f"ticket {ticket_id} not found")
-    ticket: Ticket = found[0]
-    connection = session.connection()
-    events = [row._asdict() for row in connection.execute(_DETAIL_EVENTS, {"ticket_id": ticket.id})]
-    superseded_by = {e["corrects_id"]: e["id"] for e in events if e["type"] == "corrected" and e["corrects_id"]}
-    window = found[4]
-    for e in events:
-        e["superseded_by"] = superseded_by.get(e["id"])
-        e["superseded"] = e["superseded_by"] is not None
-        e.update(lateness.flags(e["occurred_at"], e["recorded_at"], window))
-    logs = _work_logs(session, [ticket.id])[ticket.id]
-    rating = None if found[1] is None else {"ticket_id": ticket.id, "score": found[1], "comment": found[2],
-                                            "recorded_at": found[3]}
-    return TicketDetailOut.model_validate({
-        **{k: getattr(ticket, k) for k in _TICKET_FIELDS},
-        **lateness.flags(ticket.reported_at, ticket.recorded_at, window),
-        "events": events, "work_logs": logs, "rating": rating,
-        "work_minutes": round(sum(w["minutes"] for w in logs), 2),
-    })
-
-
-_TICKET_FIELDS = tuple(k for k in TicketOut.model_fields if k in _TICKETS.c)
-
-
-def _window(session: Session, contract_id: str) -> int:
-    window: int = session.execute(select(_CONTRACTS.c.reporting_window_hours)
-                                  .where(_CONTRACTS.c.id == contract_id)).scalar_one()
-    return window
-
-
-def ticket_out(session: Session, ticket: Ticket) -> TicketOut:
-    """A ticket as answered, with its ``recorded_late`` flag (its contract's window read once)."""
-    return TicketOut.model_validate({**{k: getattr(ticket, k) for k in _TICKET_FIELDS},
-                                     **lateness.flags(ticket.reported_at, ticket.recorded_at,
-                                                      _window(session, ticket.contract_id))})
-
-
-def event_out(session: Session, event: TicketEvent) -> EventOut:
-    """A just-recorded event as answered, with its ``recorded_late`` flag."""
-    contract_id = session.execute(select(Ticket.contract_id).where(Ticket.id == event.ticket_id)).scalar_one()
-    return EventOut.model_validate({**{k: getattr(event, k) for k in _EVENT_FIELDS},
-                                    **lateness.flags(event.occurred_at, event.recorded_at,
-                                                     _window(session, contract_id))})
-
-
-_EVENT_FIELDS = tuple(k for k in EventOut.model_fields if k in _EVENTS.c)
-
-
-def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
-                 filters: dict[str, Any]) -> Page[Any]:
-    """A page of tickets as ``{column: value}`` dicts of the ``tickets`` columns."""
-    principal.require("read")
-    stmt = scoped(select(*_TICKETS.c, _CONTRACTS.c.reporting_window_hours)
-                  .join(_CONTRACTS, _CONTRACTS.c.id == _TICKETS.c.contract_id), Ticket, principal)
-    for column in ("contract_id", "unit_id", "status", "priority"):
-        if filters.get(column):
-            stmt = stmt.where(getattr(Ticket, column) == filters[column])
-    if filters.get("reported_from"):
-        stmt = stmt.where(Ticket.reported_at >= filters["reported_from"])
-    if filters.get("reported_to"):
-        stmt = stmt.where(Ticket.reported_at < filters["reported_to"])
-    found = paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor, rows=True)
-    for row in found.items:
-        row.update(lateness.flags(row["reported_at"], row["recorded_at"], row.pop("reporting_window_hours")))
-    return found

@@ -17,9 +17,10 @@ cite their tickets (each ticket's events are in ``events``); breaches cite the t
 event of it. Exactness: :mod:`reports.exact`. PASS/FAIL verdicts are the services' own (decided on
 exact values).
 
-:func:`produce` runs the whole pipeline for the API and the CLI: gather in a read transaction,
-render in a worker process with no transaction open, then sign, register and audit in a short
-write transaction (on SQLite a write transaction holds the database's write lock).
+:func:`produce` runs the whole pipeline for the API, the web page and the CLI on the sessions
+its caller gives it (the caller begins and commits the transactions): gather on a read session,
+render in a worker process, then sign, register and audit on a write session first used after
+the render (on SQLite a write transaction holds the database's write lock).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fleet import registry, sla_service
-from fleet.db import Database, utcnow
+from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
 from fleet.gcpause import gc_paused
 from fleet.models import Contract, Report, Unit
@@ -162,7 +163,7 @@ Renderer = Callable[[AnyReportData], bytes]
 
 @dataclass(frozen=True)
 class Produced:
-    """An issued report: its register row (detached), whether this call issued it, and its bytes
+    """An issued report: its register row, whether this call issued it, and its bytes
     when asked for."""
 
     report: Report
@@ -170,36 +171,35 @@ class Produced:
     pdf: bytes | None = None
 
 
-def produce(db: Database, principal: Principal, request: ReportRequest, *, vendor: str = DEFAULT_VENDOR,
-            signer: SigningKey | None = None, timeout_s: float = 120.0, memory_mb: int = 1536,
-            renderer: Renderer | None = None, step: Step | None = None, want_pdf: bool = False,
-            now: datetime | None = None) -> Produced:
-    """Gather (read transaction) → render (worker process, no transaction open) → sign, register
-    and audit (write transaction). The same parameters and ``as_of`` give the same report id:
-    when it is registered already, it is returned as it stands (``created`` false) without
-    gathering again. Nothing is stored unless every step succeeds."""
+def produce(read: Session, write: Session, principal: Principal, request: ReportRequest, *,
+            vendor: str = DEFAULT_VENDOR, signer: SigningKey | None = None, timeout_s: float = 120.0,
+            memory_mb: int = 1536, renderer: Renderer | None = None, step: Step | None = None,
+            want_pdf: bool = False, now: datetime | None = None) -> Produced:
+    """Gather (on ``read``) → render (worker process) → sign, register and audit (on ``write``).
+    The caller owns both transactions and commits them (the HTTP route in its handler's trip,
+    the CLI in its ``Database.transaction()``): ``read`` is a read session (it never takes the
+    write lock), ``write`` is first used after the render, so on SQLite the write lock is held
+    only while the report is registered. The same parameters and ``as_of`` give the same report
+    id: when it is registered already, it is returned as it stands (``created`` false) without
+    gathering again. Nothing is written unless every step succeeds."""
     principal.require("reports.create")
     say = step or (lambda _name: None)
-    with db.transaction(write=False) as session:
-        resolved = resolve(session, principal, request, now=now)
-        existing = session.get(Report, resolved.report_id)
-        if existing is not None:
-            pdf = existing.pdf if want_pdf else None
-            return Produced(existing, False, pdf)
-        say("gather")
-        data = gather(session, principal, resolved, vendor=vendor)
+    resolved = resolve(read, principal, request, now=now)
+    existing = read.get(Report, resolved.report_id)
+    if existing is not None:
+        return Produced(existing, False, existing.pdf if want_pdf else None)
+    say("gather")
+    data = gather(read, principal, resolved, vendor=vendor)
     say("render")
     render = renderer or (lambda d: render_pdf(d, timeout_s=timeout_s, memory_mb=memory_mb))
     with gc_paused():
         pdf = render(data)
     say("issue")
-    with db.transaction(write=True) as session:
-        existing = session.get(Report, resolved.report_id)
-        if existing is not None:  # issued meanwhile by another request: the first one stands
-            return Produced(existing, False, existing.pdf if want_pdf else None)
-        row = issue_report(session, kind=resolved.kind, parameters=resolved.parameters, as_of=resolved.as_of,
-                           data=data, created_by=principal, agency_id=resolved.agency_id,
-                           audit_head=data.audit_head, signer=signer,
-                           signed_at=utcnow() if signer is not None else None, renderer=lambda _d: pdf)
-        issued = row.pdf if want_pdf else None
-    return Produced(row, True, issued)
+    existing = write.get(Report, resolved.report_id)
+    if existing is not None:  # issued meanwhile by another request: the first one stands
+        return Produced(existing, False, existing.pdf if want_pdf else None)
+    row = issue_report(write, kind=resolved.kind, parameters=resolved.parameters, as_of=resolved.as_of,
+                       data=data, created_by=principal, agency_id=resolved.agency_id,
+                       audit_head=data.audit_head, signer=signer,
+                       signed_at=utcnow() if signer is not None else None, renderer=lambda _d: pdf)
+    return Produced(row, True, row.pdf if want_pdf else None)

@@ -33,9 +33,10 @@ import pydyf  # type: ignore[import-untyped]
 from weasyprint import HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from reports.compose import render_report
 from reports.data import ContractReviewData, TrackRecordData, UnitHistoryData
 from reports.errors import RenderFailed
-from reports.render import ASSET_BASE, CHART_BASE, RenderedReport, render_report
+from reports.render import ASSET_BASE, CHART_BASE, RenderedReport
 
 PDF_VARIANT = "pdf/a-3b"
 LOG = logging.getLogger("slatrack.reports")
@@ -202,7 +203,7 @@ def _context() -> multiprocessing.context.BaseContext:
             # fork server inherits it too.
             os.environ["PYTHONSAFEPATH"] = "1"
             forkserver = multiprocessing.get_context("forkserver")
-            forkserver.set_forkserver_preload(["reports.pdf", "reports.pdfcheck"])  # + the verify worker
+            forkserver.set_forkserver_preload(["reports.pdf", "reports.pdfcheck_worker"])  # + the verify worker
             ctx = forkserver
         else:  # pragma: no cover - macOS/Windows
             ctx = multiprocessing.get_context("spawn")

@@ -8,22 +8,15 @@ to the end (``DEFAULT_DIFF_POLICY.review_file``: every revision judged by whitel
 anything unexplained rejected as a ``SuspiciousModification``) and lists what each later
 revision added. It reads no database; :mod:`reports.verify` judges the result.
 
-:func:`inspect_in_worker` runs it in a fresh process (the render worker's ``forkserver``
-context, :func:`reports.pdf._context`) with an address-space limit and a wall-clock budget, so
-a hostile upload costs one child process, never a server thread or the GIL. Over a limit (time,
-memory, objects, revisions, pages) the answer is ``too_complex`` with the reason.
+:func:`reports.pdfcheck_worker.inspect_in_worker` runs it in a fresh process with an
+address-space limit and a wall-clock budget (see that module).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import gc
 import hashlib
 import io
-import logging
-import multiprocessing.connection
 import re
-import resource
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -361,58 +354,3 @@ def _quiet_changes(old: Any, new: Any, changed: set[Any], rev: int) -> list[Addi
     if any(m is not None and hasattr(m, "reference") and m.reference in changed for m in (meta, info)):
         out.append(Addition("metadata", False, f"revision {rev} updates the document metadata", rev))
     return out
-
-
-# --------------------------------------------------------------------------- worker
-
-
-def _worker(conn: multiprocessing.connection.Connection, pdf: bytes, issued_len: int | None,
-            limits: VerifyLimits) -> None:
-    """Child process: limit the address space, inspect, send the :class:`Inspection`."""
-    try:
-        limit = limits.memory_mb * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        logging.getLogger("pyhanko").setLevel(logging.ERROR)  # it logs each rejection with every path (MBs)
-        # The forkserver preloaded WeasyPrint and pyHanko: without this every collection of the
-        # oldest generation walks all their objects again, and the analysis allocates a lot.
-        gc.freeze()
-        found = inspect_pdf(pdf, issued_len, limits)
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        conn.send(dataclasses.replace(found, cpu_s=usage.ru_utime + usage.ru_stime))
-    except MemoryError:
-        conn.send(Inspection(too_complex=f"reading the PDF needs more than {limits.memory_mb} MB of memory"))
-    except BaseException as exc:  # report any failure to the parent
-        conn.send(Inspection(unreadable=f"{type(exc).__name__}: {str(exc)[:200]}"))
-    finally:
-        conn.close()
-
-
-def inspect_in_worker(pdf: bytes, issued_len: int | None, limits: VerifyLimits) -> Inspection:
-    """:func:`inspect_pdf` in a fresh worker process within ``limits`` (see the module)."""
-    from reports.pdf import _context
-
-    ctx = _context()
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(child, pdf, issued_len, limits),  # type: ignore[attr-defined]
-                       name="slatrack-verify", daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(limits.timeout_s):
-            return Inspection(too_complex=f"checking the PDF took longer than {limits.timeout_s:g} s")
-        try:
-            result = parent.recv()
-        except EOFError:
-            proc.join(5)
-            return Inspection(too_complex=f"the PDF reader stopped (exit code {proc.exitcode}); most likely the "
-                                          f"file needs more than {limits.memory_mb} MB of memory")
-    finally:
-        parent.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join(5)
-    assert isinstance(result, Inspection)
-    return result

@@ -22,7 +22,7 @@ The issued revision is found without parsing: the SHA-256 of the file up to each
 marker is looked up in the register (the longest match wins); pyHanko then confirms that the
 revision ending there is in the file's cross-reference chain. Parsing runs in a worker process
 with a time and memory budget and object, revision and page limits
-(:func:`reports.pdfcheck.inspect_in_worker`); over a limit :class:`reports.errors.PdfTooComplex`
+(:func:`reports.pdfcheck_worker.inspect_in_worker`); over a limit :class:`reports.errors.PdfTooComplex`
 (422). pyHanko's analysis of a tagged report was slow (26 s for a 145 KB review) because its
 reader re-parses an object stream's index for every object; :mod:`reports.pdfreader` fixes that.
 
@@ -57,7 +57,8 @@ from fleet.models import AuditEntry, Report
 from fleet.principal import Principal
 from fleet.tenancy import scoped
 from reports.errors import PdfTooComplex
-from reports.pdfcheck import EOF_MARKER, Addition, Inspection, VerifyLimits, inspect_in_worker
+from reports.pdfcheck import EOF_MARKER, Addition, Inspection, VerifyLimits
+from reports.pdfcheck_worker import inspect_in_worker
 from reports.render import DATA_FILE
 from reports.signing import certificate_fingerprint
 

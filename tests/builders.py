@@ -195,10 +195,10 @@ def add_status(session: Session, unit: Unit, occurred_at: datetime, state: str, 
 
 def add_statuses(session: Session, unit: Unit, changes: list[tuple[datetime, str]]) -> None:
     """Store status events through the ingest service, as telemetry would."""
-    from fleet import uptime
+    from fleet import status_events
 
-    uptime.ingest(session, SYSTEM, [{"event_id": f"ev-{next(_seq)}", "unit_id": unit.id, "state": s,
-                                     "occurred_at": t} for t, s in changes])
+    status_events.ingest(session, SYSTEM, [{"event_id": f"ev-{next(_seq)}", "unit_id": unit.id, "state": s,
+                                            "occurred_at": t} for t, s in changes])
 
 
 def make_window(session: Session, *, contract: Contract, starts_at: datetime, ends_at: datetime,

@@ -24,25 +24,22 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, model_validator
-from sqlalchemy import select
 
-from api.deps import PageDep, PrincipalDep, ReadSessionDep, SessionDep, get_db
+from api.deps import PageDep, PrincipalDep, ReadSessionDep, SessionDep
 from api.errors import ErrorOut
 from api.routers.registry import PageOut
 from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
-from fleet.models import Contract, Report, Unit
-from fleet.pagination import paginate
+from fleet.models import Report
 from fleet.schemas.types import Day, Instant, StrictInput
-from fleet.tenancy import get_scoped, scoped
-from reports import gather
+from fleet.tenancy import get_scoped
+from reports import gather, register
 from reports.data import ReportKind
 from reports.verify import VerifyResult, VerifyStatus, verify_pdf
 
@@ -155,12 +152,15 @@ def _settings(request: Request) -> Settings:
                         503: {"model": ErrorOut, "description": "the renderer ran out of time or memory "
                                                                 "(`render_failed`); nothing was stored"}})
 @in_lane("reports")
-def create_report(body: ReportIn, request: Request, principal: PrincipalDep) -> JSONResponse:
-    """Issue a report (PDF/A-3b with its data attached), or answer the one already issued."""
+def create_report(body: ReportIn, request: Request, read: ReadSessionDep, write: SessionDep,
+                  principal: PrincipalDep) -> JSONResponse:
+    """Issue a report (PDF/A-3b with its data attached), or answer the one already issued. The
+    figures are gathered on the read session; the write session is first used after the render
+    (it registers the report); the route commits both in this handler's trip."""
     principal.require("reports.create")
     settings = _settings(request)
     produced = gather.produce(
-        get_db(request), principal,
+        read, write, principal,
         gather.ReportRequest(kind=body.kind, start_date=body.from_, end_date=body.to, contract_id=body.contract_id,
                              contract_ids=tuple(body.contract_ids) if body.contract_ids is not None else None,
                              unit_id=body.unit_id, as_of=body.as_of),
@@ -175,10 +175,7 @@ def list_reports(session: SessionDep, principal: PrincipalDep, page: PageDep,
                  kind: Annotated[ReportKind | None, Query()] = None) -> dict[str, Any]:
     """Issued reports the caller may see, by id (an agency: its own contracts' and units')."""
     principal.require("reports.read")
-    stmt = scoped(select(Report), Report, principal)
-    if kind is not None:
-        stmt = stmt.where(Report.kind == kind)
-    found = paginate(session, stmt, Report.id, limit=page[0], cursor=page[1])
+    found = register.list_reports(session, principal, kind=kind, limit=page[0], cursor=page[1])
     return {"items": [report_out(r) for r in found.items], "next_cursor": found.next_cursor}
 
 
@@ -194,32 +191,8 @@ def download_report(report_id: str, session: SessionDep, principal: PrincipalDep
     principal.require("reports.read")
     row = get_scoped(session, Report, report_id, principal, what="report")
     return Response(content=row.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{pdf_filename(session, row)}"',
+                    headers={"Content-Disposition": f'attachment; filename="{register.pdf_filename(session, row)}"',
                              "Cache-Control": "private, no-store", "ETag": f'"{row.sha256}"'})
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def pdf_filename(session: Any, row: Report) -> str:
-    """``contract-review_N00024-25-C-6311_2026-01-01_2026-03-31_1a2b3c4d.pdf``: kind, subject,
-    first and last day, and the start of the report id (ASCII, no quoting needed)."""
-    p = row.parameters
-    subject = "fleet"
-    if row.kind == "contract_review":
-        subject = session.scalar(select(Contract.number).where(Contract.id == p.get("contract_id"))) or "contract"
-    elif row.kind == "unit_history":
-        subject = session.scalar(select(Unit.serial).where(Unit.id == p.get("unit_id"))) or "unit"
-    elif row.kind == "track_record":
-        subject = f"{len(p.get('contract_ids', []))}-contracts"
-    try:
-        last = (date.fromisoformat(p["to"]) - timedelta(days=1)).isoformat()
-        span = f"{p['from']}_{last}"
-    except (KeyError, ValueError):
-        span = "period"
-    name = "_".join([row.kind.replace("_", "-"), _UNSAFE.sub("-", str(subject)).strip("-") or "report", span,
-                     row.id[:8]])
-    return f"{name}.pdf"
 
 
 @router.post("/reports/verify", response_model=VerifyOut,

@@ -7,11 +7,11 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from api.deps import PrincipalDep, SessionDep, get_db
 from api.routing import TransactionRoute, in_lane
 from fleet import audit
+from fleet.db import ping
 from fleet.rowcheck import MAX_PROBLEMS
 
 router = APIRouter(route_class=TransactionRoute)
@@ -48,7 +48,7 @@ def health(request: Request) -> JSONResponse:
     """Liveness and database reachability (no auth). 503 when the database does not answer."""
     try:
         with get_db(request).transaction(write=False) as s:
-            s.execute(text("SELECT 1"))
+            ping(s)
     except Exception:
         return JSONResponse({"status": "degraded", "database": "unavailable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})

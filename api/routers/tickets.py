@@ -11,7 +11,7 @@ from api.deps import PageDep, PrincipalDep, SessionDep
 from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
-from fleet import dispatch, sla_service, tickets
+from fleet import dispatch, sla_service, ticket_views, tickets
 from fleet.schemas.sla import AtRiskOut
 from fleet.schemas.tickets import (
     CorrectionIn,
@@ -35,7 +35,7 @@ def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, 
                   ) -> JSONResponse:
     return respond(
         session, principal, key, "POST /tickets", body,
-        lambda: tickets.ticket_out(session, tickets.create_ticket(session, principal, body)))
+        lambda: ticket_views.ticket_out(session, tickets.create_ticket(session, principal, body)))
 
 
 @router.get("/tickets", response_model=PageOut[TicketOut] | PageOut[AtRiskOut])
@@ -56,7 +56,7 @@ def list_tickets(
                "reported_from": reported_from, "reported_to": reported_to}
 
     def work() -> Response:
-        found = tickets.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
+        found = ticket_views.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
         return json_response(PageOut[TicketOut].model_validate(
             {"items": dispatch.annotate(session, found.items), "next_cursor": found.next_cursor}))
 
@@ -65,7 +65,7 @@ def list_tickets(
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
 def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(dispatch.with_dispatch(session, principal, tickets.detail(session, principal, ticket_id)))
+    return json_response(dispatch.with_dispatch(session, principal, ticket_views.detail(session, principal, ticket_id)))
 
 
 @router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)
@@ -73,14 +73,14 @@ def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: Pri
               key: IdempotencyKey = None) -> JSONResponse:
     return respond(
         session, principal, key, f"POST /tickets/{ticket_id}/events", body,
-        lambda: tickets.event_out(session, tickets.add_event(session, principal, ticket_id, body)))
+        lambda: ticket_views.event_out(session, tickets.add_event(session, principal, ticket_id, body)))
 
 
 @router.post("/tickets/{ticket_id}/corrections", status_code=201, response_model=EventOut)
 def correct_event(ticket_id: str, body: CorrectionIn, session: SessionDep, principal: PrincipalDep,
                   key: IdempotencyKey = None) -> JSONResponse:
     return respond(session, principal, key, f"POST /tickets/{ticket_id}/corrections", body,
-                   lambda: tickets.event_out(session, tickets.correct_event(session, principal, ticket_id, body)))
+                   lambda: ticket_views.event_out(session, tickets.correct_event(session, principal, ticket_id, body)))
 
 
 @router.post("/tickets/{ticket_id}/work-logs", status_code=201, response_model=WorkLogOut)
@@ -88,7 +88,7 @@ def add_work_log(ticket_id: str, body: WorkLogIn, session: SessionDep, principal
                  key: IdempotencyKey = None) -> JSONResponse:
     def produce() -> WorkLogOut:
         log = tickets.add_work_log(session, principal, ticket_id, body)
-        return next(w for w in tickets.work_logs_out(session, [log.ticket_id])[log.ticket_id] if w.id == log.id)
+        return next(w for w in ticket_views.work_logs_out(session, [log.ticket_id])[log.ticket_id] if w.id == log.id)
 
     return respond(session, principal, key, f"POST /tickets/{ticket_id}/work-logs", body, produce)
 

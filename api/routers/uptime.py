@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.deps import AnswersDep, PageDep, PrincipalDep, SessionDep
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
-from fleet import uptime
+from fleet import status_events, uptime
 from fleet.schemas.types import Day, Instant
 from fleet.schemas.uptime import (
     CancelIn,
@@ -42,7 +42,7 @@ AsOf = Annotated[Instant | None, Query(description="the record as it stood at th
                                              "reason}` for every bad event"}})
 def post_status_events(body: RawBody, session: SessionDep, principal: PrincipalDep) -> IngestOut:
     """Up to 10,000 events; `event_id` makes retries safe (duplicates counted, never stored twice)."""
-    return uptime.ingest_json(session, principal, body)
+    return status_events.ingest_json(session, principal, body)
 
 
 @router.post("/maintenance-windows", status_code=201, response_model=MaintenanceWindowOut)

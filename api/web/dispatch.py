@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
@@ -18,14 +17,14 @@ from api.web.auth import CsrfDep, WebPrincipal, safe_next
 from api.web.field import ticket_page
 from api.web.forms import local_input, once, parse_local, validation_message
 from api.web.render import flash, page
-from fleet import conversation, dispatch, dispatch_views, tickets
+from fleet import conversation, dispatch, dispatch_views, registry, tickets
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Calendar, Contract, Unit
+from fleet.models import Unit
 from fleet.principal import Principal
 from fleet.schemas.dispatch import AssignmentIn, CommentIn
 from fleet.schemas.tickets import RatingIn, TicketIn
-from fleet.tenancy import get_scoped, scoped
+from fleet.tenancy import get_scoped
 
 router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
 OptStr = Annotated[str | None, Form()]
@@ -114,17 +113,10 @@ def dispatch_board(request: Request, session: SessionDep, principal: WebPrincipa
 
 
 # --- an agency reports a problem ------------------------------------------------------------------
-def _units(session: Session, principal: Principal) -> list[tuple[Unit, str, str]]:
-    """The units the principal may open tickets for, with contract number and time zone."""
-    stmt: Any = (select(Unit, Contract.number, Calendar.timezone).join(Contract, Contract.id == Unit.contract_id)
-                 .join(Calendar, Calendar.id == Contract.calendar_id).order_by(Unit.serial))
-    return [(u, n, tz) for u, n, tz in session.execute(scoped(stmt, Unit, principal)).all()]
-
-
 def _new_ticket_page(request: Request, session: Session, principal: Principal, *, values: dict[str, Any] | None = None,
                      error: str | None = None, status_code: int = 200) -> Response:
     principal.require("tickets.create")
-    units = _units(session, principal)
+    units = registry.units_with_contracts(session, principal)
     tz = units[0][2] if units else "UTC"
     form = {"unit_id": "", "priority": "P3", "summary": "", "description": "", "unit_down": "",
             "started_at": local_input(utcnow(), tz), "form_key": ""}
@@ -152,8 +144,7 @@ def post_new_ticket(request: Request, session: SessionDep, principal: WebPrincip
         unit = get_scoped(session, Unit, unit_id, principal, what="unit") if unit_id else None
         if unit is None:
             raise Invalid("Unit: choose the unit that has the problem")
-        tz = session.execute(select(Calendar.timezone).join(Contract, Contract.calendar_id == Calendar.id)
-                             .where(Contract.id == unit.contract_id)).scalar_one()
+        tz = registry.unit_timezone(session, unit)
         body = TicketIn.model_validate({
             "unit_id": unit.id, "priority": priority, "summary": values["summary"],
             "reported_at": parse_local(started_at, tz, "When it started", default=utcnow()),

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
@@ -19,13 +18,13 @@ from api.web.auth import CsrfDep, WebPrincipal, home_for, signed_in
 from api.web.forms import local_input, once, parse_local, validation_message
 from api.web.render import flash, page
 from api.web.ticket_parts import ticket_extras
-from fleet import dispatch_views, sla_service, tickets, timeline, uptime, worklist
+from fleet import dispatch_views, registry, sla_service, ticket_views, tickets, timeline, uptime, worklist
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Calendar, Contract, Ticket, Unit
+from fleet.models import Contract, Ticket, Unit
 from fleet.principal import Principal
 from fleet.schemas.tickets import EventIn, WorkLogIn
-from fleet.tenancy import get_scoped, scoped
+from fleet.tenancy import get_scoped
 from reports.charts import Bar, column_chart
 from slas.lateness import late_by_minutes
 from slas.vocabulary import EVENT_ACTIONS, EVENT_NAMES
@@ -56,8 +55,7 @@ def my_work(request: Request, session: SessionDep, principal: WebPrincipal) -> R
 
 # --- a ticket ---------------------------------------------------------------------------------
 def _zone(session: Session, contract: Contract) -> str:
-    tz: str = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
-    return tz
+    return registry.contract_timezone(session, contract)
 
 
 def available_actions(status: str, reached: set[str], pause_allowed: bool) -> list[str]:
@@ -80,7 +78,7 @@ def available_actions(status: str, reached: set[str], pause_allowed: bool) -> li
 def ticket_page(request: Request, session: Session, principal: Principal, ticket_id: str, *,
                 status_code: int = 200, errors: dict[str, str] | None = None,
                 values: dict[str, Any] | None = None) -> Response:
-    detail = tickets.detail(session, principal, ticket_id)
+    detail = ticket_views.detail(session, principal, ticket_id)
     sla = sla_service.ticket_sla(session, principal, ticket_id, at=None, as_of=None)
     unit = get_scoped(session, Unit, detail.unit_id, principal, what="unit")
     contract = get_scoped(session, Contract, detail.contract_id, principal, what="contract")
@@ -241,8 +239,7 @@ def unit_page(request: Request, unit_id: str, session: SessionDep, principal: We
     today = local_today(tz)
     start, end = month_start(today, 5), month_start(today, -1)
     avail = uptime.unit_availability(session, principal, unit.id, start_date=start, end_date=end)
-    rows = session.scalars(scoped(select(Ticket).where(Ticket.unit_id == unit.id), Ticket, principal)
-                           .order_by(Ticket.reported_at.desc()).limit(100)).all()
+    rows = ticket_views.unit_tickets(session, principal, unit.id, limit=100)
     return page(request, "unit.html", {
         "unit": unit, "contract": contract, "tz": tz, "tickets": rows, "avail": avail,
         "late": {t.id: late_by_minutes(t.reported_at, t.recorded_at, contract.reporting_window_hours) for t in rows},

@@ -10,25 +10,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import AnswersDep, ReadSessionDep, SessionDep, get_db
+from api.deps import AnswersDep, ReadSessionDep, SessionDep
 from api.routers import exports as export_routes
-from api.routers.reports import ReportIn, pdf_filename
+from api.routers.reports import ReportIn
 from api.routing import TransactionRoute, in_lane
 from api.settings import Settings
 from api.web.auth import CsrfDep, WebPrincipal
 from api.web.field import availability_chart, local_today, month_start
 from api.web.forms import validation_message
 from api.web.render import page
-from fleet import sla_service, uptime, worklist
+from fleet import registry, sla_service, uptime, worklist
 from fleet.errors import Conflict, Invalid, NotFound
-from fleet.models import Calendar, Contract, Report, Unit
+from fleet.models import Contract, Report
 from fleet.principal import Principal
 from fleet.schemas.types import check_day
-from fleet.tenancy import get_scoped, scope_filter, scoped
-from reports import exports, gather
+from fleet.tenancy import get_scoped
+from reports import exports, gather, register
 from reports.charts import Row, compliance_chart
 from reports.errors import PdfTooComplex
 from reports.exports import EXPORT_FORMATS, EXPORT_KINDS, ExportFormat, ExportKind
@@ -38,14 +37,6 @@ router = APIRouter(include_in_schema=False, route_class=TransactionRoute)
 OptStr = Annotated[str | None, Form()]
 KINDS = {"contract_review": "Contract review", "track_record": "Track record (past performance)",
          "unit_history": "Unit history"}
-
-
-def _contracts(session: Session, principal: Principal) -> list[tuple[Contract, str]]:
-    """The contracts the principal may see, with their calendar's time zone (one query)."""
-    stmt = select(Contract, Calendar.timezone).join(Calendar, Calendar.id == Contract.calendar_id)
-    clause = scope_filter(Contract, principal)
-    rows = session.execute((stmt if clause is None else stmt.where(clause)).order_by(Contract.number)).all()
-    return [(c, tz) for c, tz in rows]
 
 
 def _month(text: str | None, tz: str) -> date:
@@ -74,7 +65,7 @@ def contracts(request: Request, session: SessionDep, principal: WebPrincipal) ->
     """Each contract's last month and this month so far (in its own time zone), and its open
     tickets at risk now."""
     rows = []
-    for contract, tz in _contracts(session, principal):
+    for contract, tz in registry.contracts_with_timezones(session, principal):
         this = month_start(local_today(tz))
         starts = [month_start(this, 1), this]
         comps = worklist.contract_months(session, principal, contract.id, [(s, month_start(s, -1)) for s in starts])
@@ -90,7 +81,7 @@ def contracts(request: Request, session: SessionDep, principal: WebPrincipal) ->
 def contract_page(request: Request, contract_id: str, session: SessionDep, principal: WebPrincipal,
                   month: str | None = None) -> Response:
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
-    tz = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
+    tz = registry.contract_timezone(session, contract)
     start = _month(month, tz)
     end = month_start(start, -1)
     period = worklist.contract_period(session, principal, contract.id, start_date=start, end_date=end)
@@ -104,7 +95,7 @@ def contract_page(request: Request, contract_id: str, session: SessionDep, princ
                 threshold=Decimal(str(m.aql_percent)), passed=m.passed,
                 detail=f"{m.met}/{m.met + m.breached} met" + (f", {m.pending} pending" if m.pending else ""))
             for m in comp.metrics]
-    serials = dict(session.execute(select(Unit.id, Unit.serial).where(Unit.contract_id == contract.id)).all())
+    serials = registry.serials_on_contract(session, contract.id)
     units = sorted(avail.units, key=lambda u: (u.availability_percent is None, u.availability_percent or 0))
     return page(request, "contract.html", {
         "c": contract, "tz": tz, "month": start, "month_end": end, "prev": month_start(start, 1).strftime("%Y-%m"),
@@ -127,7 +118,7 @@ def contract_export(contract_id: str, kind: ExportKind, fmt: ExportFormat, sessi
     """The month the contract page shows (its calendar's time zone), as a spreadsheet: the same
     export as the API's (``/api/v1/contracts/{id}/{kind}.{fmt}``)."""
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
-    tz = session.execute(select(Calendar.timezone).where(Calendar.id == contract.calendar_id)).scalar_one()
+    tz = registry.contract_timezone(session, contract)
     start = _month(month, tz)
     return export_routes.download(exports.export(session, principal, kind, fmt, contract.id, start_date=start,
                                    end_date=month_start(start, -1), at=None, as_of=None, answers=answers))
@@ -136,13 +127,11 @@ def contract_export(contract_id: str, kind: ExportKind, fmt: ExportFormat, sessi
 # --- reports ----------------------------------------------------------------------------------
 def _reports_page(request: Request, session: Session, principal: Principal, *, status_code: int = 200,
                   error: str | None = None, values: dict[str, Any] | None = None) -> Response:
-    rows = session.scalars(scoped(select(Report), Report, principal).order_by(Report.created_at.desc())
-                           .limit(200)).all()
-    contracts_seen = _contracts(session, principal)
+    rows = register.recent_reports(session, principal, limit=200)
+    contracts_seen = registry.contracts_with_timezones(session, principal)
     numbers = {c.id: c.number for c, _ in contracts_seen}
     unit_ids = [str(r.parameters.get("unit_id")) for r in rows if r.parameters.get("unit_id")]
-    serials = dict(session.execute(select(Unit.id, Unit.serial).where(Unit.id.in_(unit_ids))).all()) if unit_ids \
-        else {}
+    serials = registry.serials_of(session, unit_ids)
     today = datetime.now(UTC).date()
     form = {"kind": "contract_review", "contract_id": "", "unit_id": "",
             "from": month_start(today, 3).isoformat(), "to": month_start(today).isoformat(),
@@ -176,8 +165,8 @@ def _settings(request: Request) -> Settings:
 
 @router.post("/reports")
 @in_lane("reports")
-def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
-                  kind: Annotated[str, Form()] = "", contract_id: OptStr = None, unit_id: OptStr = None,
+def create_report(request: Request, read: ReadSessionDep, write: SessionDep, principal: WebPrincipal,
+                  _csrf: CsrfDep, kind: Annotated[str, Form()] = "", contract_id: OptStr = None, unit_id: OptStr = None,
                   from_: Annotated[str, Form(alias="from")] = "", to: Annotated[str, Form()] = "",
                   as_of: OptStr = None) -> Response:
     """Issue the report (or answer the one already issued with the same parameters and as_of:
@@ -185,7 +174,6 @@ def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
     principal.require("reports.create")
     values = {"kind": kind, "contract_id": contract_id or "", "unit_id": unit_id or "", "from": from_, "to": to,
               "as_of": as_of or ""}
-    db = get_db(request)
     try:
         instant = None
         if as_of and as_of.strip():
@@ -199,7 +187,7 @@ def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
             "unit_id": unit_id or None if kind == "unit_history" else None})
         settings = _settings(request)
         produced = gather.produce(
-            db, principal,
+            read, write, principal,
             gather.ReportRequest(kind=body.kind, start_date=body.from_, end_date=body.to,
                                  contract_id=body.contract_id,
                                  contract_ids=tuple(body.contract_ids) if body.contract_ids else None,
@@ -213,12 +201,11 @@ def create_report(request: Request, principal: WebPrincipal, _csrf: CsrfDep,
             message = exc.message
         else:
             message = f"as of: {as_of!r} is not a date and time like 2026-03-31T23:59:00 (UTC)"
-        with db.transaction(write=False) as s:
-            return _reports_page(request, s, principal, status_code=422 if not isinstance(exc, NotFound) else 404,
-                                 error=f"No report was issued: {message[:1].upper() + message[1:]}", values=values)
+        # raised before anything was written (the request is checked before the report is registered)
+        return _reports_page(request, read, principal, status_code=422 if not isinstance(exc, NotFound) else 404,
+                             error=f"No report was issued: {message[:1].upper() + message[1:]}", values=values)
     assert produced.pdf is not None
-    with db.transaction(write=False) as s:
-        name = pdf_filename(s, produced.report)
+    name = register.pdf_filename(read, produced.report)
     return Response(produced.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "X-Report-Id": produced.report.id, "Cache-Control": "private, no-store"})
@@ -256,5 +243,5 @@ def download(report_id: str, session: SessionDep, principal: WebPrincipal) -> Re
     principal.require("reports.read")
     row = get_scoped(session, Report, report_id, principal, what="report")
     return Response(content=row.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{pdf_filename(session, row)}"',
+                    headers={"Content-Disposition": f'attachment; filename="{register.pdf_filename(session, row)}"',
                              "Cache-Control": "private, no-store"})

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fleet import conversation, dispatch
-from fleet.models import TicketAssignment
 from fleet.principal import Principal
 from fleet.schemas.tickets import TicketDetailOut
 from slas.vocabulary import FINISHED_STATUSES
@@ -21,9 +19,7 @@ def ticket_extras(session: Session, principal: Principal, detail: TicketDetailOu
     engineer = principal.role == "engineer" and principal.can("tickets.assign")
     return {
         "dispatch": d, "time_to_assign": dispatch.minutes_to_assign(detail.reported_at, d),
-        "assignments": session.scalars(select(TicketAssignment)
-                                       .where(TicketAssignment.ticket_id == detail.id)
-                                       .order_by(TicketAssignment.recorded_at)).all()
+        "assignments": dispatch.assignments(session, detail.id)
         if principal.can("tickets.assign") else [],
         "can_dispatch": can_dispatch and detail.status != "closed",
         "can_take": engineer and d.assignee is None and detail.status != "closed",

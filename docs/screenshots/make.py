@@ -68,9 +68,10 @@ def main() -> None:
         contract_id, ticket_id = seed(live.db)
         today = datetime.now(UTC).date()
         start = date(today.year - (today.month <= 3), (today.month - 4) % 12 + 1, 1)
-        produced = gather.produce(live.db, SYSTEM, gather.ReportRequest(
-            kind="contract_review", start_date=start, end_date=date(today.year, today.month, 1),
-            contract_id=contract_id), vendor=DEMO_VENDOR, want_pdf=True)
+        with live.db.transaction(write=False) as read, live.db.transaction() as write:
+            produced = gather.produce(read, write, SYSTEM, gather.ReportRequest(
+                kind="contract_review", start_date=start, end_date=date(today.year, today.month, 1),
+                contract_id=contract_id), vendor=DEMO_VENDOR, want_pdf=True)
         assert produced.pdf is not None
         pdf = Path(tmp) / "review.pdf"
         pdf.write_bytes(produced.pdf)

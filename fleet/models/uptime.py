@@ -28,7 +28,7 @@ class StatusEvent(Base):
     No foreign key to ``units`` and no index on ``agency_id`` (revision 20261201_0003): the key's
     per-row check is a trigger query and a ``FOR KEY SHARE`` lock on the unit for every one of
     10,000 rows a batch, the biggest cost of an insert here, and no query reads events by agency.
-    The reference still holds: :func:`fleet.uptime.ingest` stores an event only for a unit it has
+    The reference still holds: :func:`fleet.status_events.ingest` stores an event only for a unit it has
     just read in the same transaction (tenancy-scoped), and units are never deleted (no code path
     deletes one; a unit leaves service, it does not vanish). ``agency_id`` is the unit's, copied.
     """

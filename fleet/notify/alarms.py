@@ -24,7 +24,7 @@ from fleet.models import ClockAlarm, Contract, Ticket
 from fleet.notify.outbox import emit, local_text, ticket_data
 from fleet.principal import Principal
 from fleet.sla_service import ContractClocks, Instants
-from fleet.tickets import facts_where
+from fleet.ticket_facts import facts_where
 from slas import alarms
 
 _ALARMS = cast(Table, ClockAlarm.__table__)

@@ -1,9 +1,8 @@
 """What a ticket write calls, in its transaction, after its own audit entry.
 
 Every ticket write re-plans the ticket's clock alarms (a pause, a correction or a priority change
-moves or cancels them) and decides the notifications its fact causes. The ticket services import
-this module inside their functions: it reads tickets through :mod:`fleet.sla_service`, which
-imports :mod:`fleet.tickets`.
+moves or cancels them) and decides the notifications its fact causes. :mod:`fleet.dispatch`
+imports this module inside :func:`fleet.dispatch.assign`: the outbox reads assignments through it.
 """
 
 from __future__ import annotations

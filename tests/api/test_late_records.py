@@ -10,8 +10,8 @@ import pytest
 
 from fleet import demo
 from fleet.principal import SYSTEM
+from reports.compose import render_report
 from reports.gather import gather_contract_review
-from reports.render import render_report
 from slas import lateness
 from tests.builders import (
     agency_body,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import bindparam, select, text
 
-from fleet import audit, rowproof, tickets, uptime
+from fleet import audit, rowproof, status_events, tickets, uptime
 from fleet.audit import GENESIS, entry_hash
 from fleet.db import UTCDateTime
 from fleet.models import AuditEntry, StatusEvent, Unit
@@ -34,10 +34,10 @@ def world(session) -> dict[str, Any]:
     """A unit with a year's status batch, a ticket with events, a correction, a work log with parts,
     a rating, a cancelled maintenance window: every kind of audited write."""
     unit = make_unit(session)
-    uptime.ingest(session, SYSTEM, [
+    status_events.ingest(session, SYSTEM, [
         {"event_id": f"hb-{i}", "unit_id": unit.id, "state": "up" if i % 3 else "down",
          "occurred_at": T0 + timedelta(hours=i)} for i in range(40)])
-    uptime.ingest(session, SYSTEM, [
+    status_events.ingest(session, SYSTEM, [
         {"event_id": f"hb-{i}", "unit_id": unit.id, "state": "up", "occurred_at": T0 + timedelta(hours=i)}
         for i in range(35, 60)])  # five repeats: duplicates, not stored twice
     ticket = make_ticket(session, unit=unit)

@@ -50,7 +50,8 @@ def _tickets(session):  # type: ignore[no-untyped-def]
 def test_bulk_timelines_equal_each_tickets_replayed_timeline(session) -> None:  # type: ignore[no-untyped-def]
     from fleet import timeline
     from fleet.models import Ticket
-    from fleet.tickets import _events, fact, facts_where, timelines_where
+    from fleet.ticket_facts import fact, facts_where, timelines_where
+    from fleet.tickets import _events
 
     contract, all_tickets = _tickets(session)
     plain, late, same, moved, voided, empty = all_tickets
@@ -73,7 +74,8 @@ def test_bulk_timelines_equal_each_tickets_replayed_timeline(session) -> None:  
 def test_bulk_timelines_as_of_before_a_correction_ignore_it(session) -> None:  # type: ignore[no-untyped-def]
     from fleet import timeline
     from fleet.models import Ticket
-    from fleet.tickets import _events, fact, timelines_where
+    from fleet.ticket_facts import fact, timelines_where
+    from fleet.tickets import _events
 
     contract, all_tickets = _tickets(session)
     moved = all_tickets[3]

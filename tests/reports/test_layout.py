@@ -8,8 +8,8 @@ import re
 import pytest
 
 from reports import verdicts
+from reports.compose import render_report
 from reports.data import ContractReviewData, TrackRecordData, UnitHistoryData
-from reports.render import render_report
 from tests.reports import samples
 from tests.reports.conftest import WEASYPRINT_ERROR, page_texts
 

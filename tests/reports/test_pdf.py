@@ -11,9 +11,10 @@ import subprocess
 import pytest
 
 from reports.charts import fmt_pct
+from reports.compose import render_report
 from reports.data import ContractReviewData, TrackRecordData, UnitHistoryData, report_data_json
 from reports.pdf import AssetFetcher, build_pdf, pdf_identifier
-from reports.render import fmt_money, render_report
+from reports.render import fmt_money
 from tests.reports import samples
 from tests.reports.conftest import (
     INJECTED_SUMMARY,
@@ -168,14 +169,14 @@ def test_unit_history(unit: UnitHistoryData, unit_pdf: bytes) -> None:
 
 
 def test_long_tables_are_capped_with_a_pointer_to_the_csv() -> None:
-    from reports import render
+    from reports import compose, render
 
     data = samples.contract_review(units=2, tickets=30, months=2, seed=3)
-    html_full = render.render_report(data).html
+    html_full = compose.render_report(data).html
     old = dict(render.PRINT_LIMITS)
     try:
         render.PRINT_LIMITS.update(breaches=2, units=1)
-        html = render.render_report(data).html
+        html = compose.render_report(data).html
     finally:
         render.PRINT_LIMITS.clear()
         render.PRINT_LIMITS.update(old)

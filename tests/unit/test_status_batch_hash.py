@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fleet.canonical import canonical_json
-from fleet.uptime import batch_sha256
+from fleet.status_events import batch_sha256
 
 _EVENT = st.fixed_dictionaries({
     "event_id": st.text(min_size=1, max_size=20),
