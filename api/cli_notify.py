@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import select
 
+from fleet import registry
 from fleet.errors import DomainError
 from fleet.principal import SYSTEM
 
@@ -35,7 +35,6 @@ def contacts_add(
 ) -> None:
     """Add a contact: rules that name its audience reach it from now on."""
     from api.cli import get_database
-    from fleet.models import Agency
     from fleet.notify import contacts
     from fleet.schemas.notify import ContactIn
 
@@ -43,7 +42,7 @@ def contacts_add(
         with get_database().transaction() as s:
             agency_id = None
             if agency is not None:
-                agency_id = s.scalar(select(Agency.id).where(Agency.code == agency))
+                agency_id = registry.agency_id_by_code(s, agency)
                 if agency_id is None:
                     _fail(f"no agency has the code {agency!r}")
             body = ContactIn(name=name or email, email=email, audience=audience,  # type: ignore[arg-type]

@@ -64,6 +64,15 @@ def get_agency(session: Session, principal: Principal, agency_id: str) -> Agency
 _TIMEZONE = select(Calendar.timezone).where(Calendar.id == bindparam("calendar_id"))
 
 
+def agency_id_by_code(session: Session, code: str) -> str | None:
+    """The id of the agency with this code (compared as identifiers are: case-folded)."""
+    return session.scalar(select(Agency.id).where(Agency.code_key == identifier_key(code)))
+
+
+def agency_timezone(session: Session, agency_id: str) -> str | None:
+    return session.scalar(select(Agency.timezone).where(Agency.id == agency_id))
+
+
 def contract_timezone(session: Session, contract: Contract) -> str:
     """The IANA time zone of the contract's calendar (periods are local dates in it)."""
     tz: str = session.connection().execute(_TIMEZONE, {"calendar_id": contract.calendar_id}).scalar_one()

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
@@ -20,8 +19,8 @@ from api.routing import TransactionRoute
 from api.settings import Settings
 from api.web.auth import WebPrincipal
 from api.web.render import page
+from fleet import registry
 from fleet.errors import NotFound
-from fleet.models import Agency
 from fleet.notify.contacts import addresses_of
 from fleet.notify.events import TITLES
 from fleet.notify.mail import MailItem, read_folder, read_message
@@ -47,7 +46,7 @@ def _zone(session: Session, principal: Principal) -> str | None:
     an agency user, else UTC."""
     if principal.agency_id is None:
         return None
-    return session.scalar(select(Agency.timezone).where(Agency.id == principal.agency_id))
+    return registry.agency_timezone(session, principal.agency_id)
 
 
 def _visible(item: MailItem, allowed: set[str] | None) -> bool:
