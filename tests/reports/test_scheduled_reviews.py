@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 
 from fleet import audit
 from fleet.models import Agency, Contract, Delivery, Notification, Report
-from fleet.notify import schedules
+from fleet.notify import deliveries, schedules
+from fleet.notify.mail import MailChannel, MailSettings
 from fleet.principal import SYSTEM
 from fleet.schemas.schedules import ScheduleIn
 from reports.gather import AnyReportData
+from reports.notify import mail_attachment
 from reports.schedule import issue_due, report_pdf
 from reports.signing import SigningKey
 from tests.builders import (
@@ -170,3 +172,19 @@ def test_a_review_issued_by_hand_for_the_period_is_not_issued_again_by_the_sched
             now=NOV_DUE).report
     assert issue_due(db, NOV_DUE, signer=None, renderer=tiny_pdf) == []
     assert [n.dedupe_key for n in told(session)] == [f"report.issued:{manual.id}"]
+
+
+def test_the_mail_of_a_scheduled_review_says_which_and_carries_its_pdf(db, session: Session, world: World,
+                                                                       tmp_path: Path) -> None:
+    [report] = issue_due(db, NOV_DUE, signer=None, renderer=tiny_pdf)
+    with db.transaction() as s:
+        claimed = [c for c in deliveries.claim(s, worker="test", now=datetime.now(UTC)) if c.type == "report.issued"]
+    assert {c.target for c in claimed} == {"manager@vendor.example", "cor@agency.example.gov"}
+    channel = MailChannel(MailSettings(host=None, folder=tmp_path), base_url="https://sla.example",
+                          attachment=mail_attachment(db))
+    mail = channel.compose(claimed[0])
+    assert "November 2025" in mail["Subject"] and "N00024-26-C-0042" in mail["Subject"]
+    [attached] = list(mail.iter_attachments())
+    assert attached.get_filename().startswith("contract-review_N00024-26-C-0042_2025-11-01_2025-11-30_")
+    assert attached.get_content() == report_pdf(session, report.id)[1]  # type: ignore[index]
+    assert f"https://sla.example/reports/{report.id}/pdf" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
