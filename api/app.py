@@ -12,7 +12,19 @@ from fastapi import FastAPI
 from api import docs_ui, errors, web
 from api.middleware import RequestContext
 from api.ratelimit import limiter_for
-from api.routers import dispatch, exports, notifications, registry, reports, sla, system, tickets, uptime, webhooks
+from api.routers import (
+    dispatch,
+    exports,
+    notifications,
+    registry,
+    reports,
+    schedules,
+    sla,
+    system,
+    tickets,
+    uptime,
+    webhooks,
+)
 from api.routing import LANE_SIZES, TransactionRoute
 from api.settings import Settings, get_settings
 from fleet.answers import AnswerCache
@@ -61,6 +73,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.include_router(reports.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(webhooks.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     app.include_router(notifications.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
+    app.include_router(schedules.router, prefix=API_PREFIX, responses=errors.ERROR_RESPONSES)
     docs_ui.install(app, openapi_url="/openapi.json", title="slatrack")
     web.install(app, settings)
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes,

@@ -31,6 +31,7 @@ from reports.data import (
     make_report_id,
 )
 from reports.errors import ReportConflict, ReportMismatch
+from reports.notify import notify_issued
 from reports.pdf import render_pdf
 from reports.signing import SigningKey, sign_pdf
 
@@ -134,6 +135,7 @@ def issue_report(
         return _same_or_conflict(existing, data_hash)
     audit.record(session, created_by, action="report.issue", entity_type="report", entity_id=report_id,
                  agency_id=agency_id, after=audit.snapshot(row), rows=[row])
+    notify_issued(session, created_by, row, title=data.title)
     return row
 
 

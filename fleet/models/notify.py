@@ -131,7 +131,9 @@ class ClockAlarm(Base):
 class ReportSchedule(IdMixin, CreatedMixin, Base):
     """A contract's review issued by the worker for each period just ended (``cadence``
     ``monthly`` or ``quarterly``) on the ``working_day``-th working day after it, at the start
-    of the contract calendar's business hours, and sent as ``report.issued``."""
+    of the contract calendar's business hours, and sent as ``report.issued``. Deleting sets
+    ``deleted_at`` (the ledger proves every row it recorded; a schedule put again is live again,
+    from then: its ``created_at`` is the time it was put again)."""
 
     __tablename__ = "report_schedules"
 
@@ -140,3 +142,4 @@ class ReportSchedule(IdMixin, CreatedMixin, Base):
     cadence: Mapped[str] = mapped_column(String(16))
     working_day: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(120))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

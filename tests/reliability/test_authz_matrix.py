@@ -46,10 +46,11 @@ from api.web import SESSION_COOKIE
 from fleet import identity
 from fleet.db import new_id
 from fleet.models import Agency, NotificationContact, Report
-from fleet.notify import outbox
+from fleet.notify import outbox, schedules
 from fleet.notify.deliveries import Claimed
 from fleet.notify.mail import MailChannel, eml_name
 from fleet.principal import SYSTEM
+from fleet.schemas.schedules import ScheduleIn
 from tests.builders import (
     add_event,
     add_statuses,
@@ -133,6 +134,9 @@ API: dict[str, dict[str, str]] = {
     # another agency's report: tests/api/test_reports_api.py)
     "POST /api/v1/reports/verify": row("ok ok ok ok 403 401 401 ok"),
     "GET /api/v1/audit/verify": row("ok ok 403 403 403 401 401 403"),
+    "PUT /api/v1/contracts/{contract_id}/report-schedule": row("ok ok 403 403 403 401 401 403"),
+    "GET /api/v1/contracts/{contract_id}/report-schedule": READ,
+    "DELETE /api/v1/contracts/{contract_id}/report-schedule": row("ok ok 403 403 403 401 401 403"),
     "GET /api/v1/health": PUBLIC,
     # notification contacts: the vendor's admins and managers keep all; an agency key its own agency's
     "POST /api/v1/notification-contacts": row("ok ok 403 ok 403 401 401 404"),
@@ -224,6 +228,7 @@ def _tenant(session: Any, code: str) -> Tenant:
     session.add(report)
     session.flush()
     contact = make_contact(session, "agency", f"cor@{code.lower()}.example.gov", agency=agency)
+    schedules.put(session, SYSTEM, contract.id, ScheduleIn(cadence="monthly", working_day=1))
     ids = {"agency_id": agency.id, "calendar_id": calendar.id, "contract_id": contract.id, "unit_id": unit.id,
            "ticket_id": open_ticket.id, "resolved_ticket_id": done.id, "event_id": ack.id,
            "window_id": window.id, "report_id": report.id, "contact_id": contact.id}
@@ -371,6 +376,12 @@ def _requests(t: Tenant) -> dict[str, Request]:
         "GET /api/v1/maintenance-windows/{window_id}": (f"{V1}/maintenance-windows/{i['window_id']}", {}),
         "POST /api/v1/maintenance-windows/{window_id}/cancel": (f"{V1}/maintenance-windows/{i['window_id']}/cancel",
                                                                  {"json": {"reason": "not needed"}}),
+        "PUT /api/v1/contracts/{contract_id}/report-schedule": (
+            f"{V1}/contracts/{i['contract_id']}/report-schedule", {"json": {"cadence": "quarterly", "working_day": 2}}),
+        "GET /api/v1/contracts/{contract_id}/report-schedule": (f"{V1}/contracts/{i['contract_id']}/report-schedule",
+                                                                 {}),
+        "DELETE /api/v1/contracts/{contract_id}/report-schedule": (
+            f"{V1}/contracts/{i['contract_id']}/report-schedule", {}),
         "POST /api/v1/reports": (f"{V1}/reports", {"json": {"kind": "unit_history", "unit_id": i["unit_id"],
                                                             **PERIOD}}),
         "GET /api/v1/reports": (f"{V1}/reports", {}),
