@@ -16,6 +16,7 @@ from api.cli_demo import demo, write_demo_reports
 from api.cli_export import export_command
 from api.cli_notify import notify_app
 from api.cli_reports import report_app
+from api.cli_worker import worker_command
 from api.demo_setup import vendor_hint
 from api.settings import get_settings
 from fleet.db import Database, make_engine
@@ -27,6 +28,7 @@ for name, sub in [("db", db_app), ("keys", keys_app), ("users", users_app), ("im
                   ("audit", audit_app), ("report", report_app), ("notify", notify_app)]:
     app.add_typer(sub, name=name)
 app.command("export", no_args_is_help=True)(export_command)
+app.command("worker")(worker_command)
 app.command()(demo)
 
 _database: Database | None = None
@@ -49,10 +51,14 @@ def serve(
     """Serve the API and web pages."""
     import uvicorn
 
-    hint = vendor_hint(get_settings())
+    from api.cli_worker import start_embedded
+
+    settings = get_settings()
+    hint = vendor_hint(settings)
     if hint:
         typer.echo(f"note: {hint}", err=True)
-
+    if workers == 1 and start_embedded(settings, get_database()) is not None:
+        typer.echo("notification worker: running in this process (embedded SQLite)", err=True)
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
                 log_level=get_settings().log_level.lower(),
                 access_log=False)  # slatrack.access logs each request once (with its request id)

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
                                         "conversation")
     public_url: str = Field(default="http://127.0.0.1:8000", description="the address users reach slatrack at: "
                             "links in notifications start with it")
+    embedded_worker: bool = Field(default=True, description="on the embedded SQLite database, `serve` and `demo` "
+                                  "run the notification worker in a thread of the server (on PostgreSQL run "
+                                  "`slatrack worker` processes instead)")
+    worker_lease_seconds: int = Field(default=300, ge=1, le=86400, description="how long a worker holds the "
+                                      "deliveries it claimed; a worker killed mid-batch leaves them to be sent "
+                                      "again (same ids) after this")
 
     def mail_settings(self) -> MailSettings:
         """How notification e-mail leaves (:class:`fleet.notify.mail.MailSettings`)."""
