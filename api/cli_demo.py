@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api import cli
+from api import cli, demo_notifications
 from api.demo_setup import AGENCY_VAR, DEMO_VENDOR, DemoKeys, demo_keys, slatrack_command, use_demo_vendor
 from fleet.db import Database
 from fleet.principal import SYSTEM
@@ -57,8 +57,14 @@ def demo(
     with db.transaction() as s:
         demo_world.add_web_users(s, SYSTEM)  # also for a demo database loaded before web users existed
         keys = demo_keys(s, settings.data_dir)
+    settings = demo_notifications.allow_receiver(settings)
+    receiver = demo_notifications.receiver_url(port)
+    secret = demo_notifications.setup(settings, db, port)
     _print_demo(settings, keys, pdfs, signing.cert_path, f"http://{host}:{port}")
+    typer.echo(f"  mail folder   {settings.data_dir / 'mail'} (the Mail page lists it)\n"
+               f"  NAVFAC's webhook receiver  {receiver} (signed events, verified)\n")
     if not no_serve:
+        demo_notifications.serve_receiver(settings, host, port, secret)
         cli.serve(host=host, port=port, workers=1)
 
 
