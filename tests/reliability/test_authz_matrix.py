@@ -38,18 +38,20 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from api.app import create_app
 from api.settings import Settings
 from api.web import SESSION_COOKIE
 from fleet import identity
 from fleet.db import new_id
-from fleet.models import Agency, NotificationContact, Report
-from fleet.notify import outbox, schedules
-from fleet.notify.deliveries import Claimed
+from fleet.models import Agency, Delivery, Notification, NotificationContact, Report, Ticket
+from fleet.notify import deliveries, outbox, schedules, webhooks
+from fleet.notify.deliveries import Claimed, Outcome
+from fleet.notify.destinations import AllowedHosts
 from fleet.notify.mail import MailChannel, eml_name
-from fleet.principal import SYSTEM
+from fleet.principal import SYSTEM, Principal
+from fleet.schemas.notify import WebhookCreatedOut, WebhookIn
 from fleet.schemas.schedules import ScheduleIn
 from tests.builders import (
     add_event,
@@ -145,6 +147,17 @@ API: dict[str, dict[str, str]] = {
     "GET /api/v1/contracts/{contract_id}/notification-rules": READ,
     "PUT /api/v1/contracts/{contract_id}/notification-rules/{event_type}": REGISTRY_WRITE,
     "DELETE /api/v1/contracts/{contract_id}/notification-rules/{event_type}": REGISTRY_WRITE,
+    # webhooks: an agency key registers, sees and deletes its own agency's (registering names no
+    # agency: the other agency's key registers its own); admins and managers the vendor's and see all
+    "POST /api/v1/webhooks": row("ok ok 403 ok 403 401 401 ok"),
+    "GET /api/v1/webhooks": row("ok ok 403 ok 403 401 401 ok"),
+    "GET /api/v1/webhooks/{webhook_id}": row("ok ok 403 ok 403 401 401 404"),
+    "DELETE /api/v1/webhooks/{webhook_id}": row("ok ok 403 ok 403 401 401 404"),
+    "GET /api/v1/webhooks/{webhook_id}/deliveries": row("ok ok 403 ok 403 401 401 404"),
+    # the notification log: an agency sees its own agency's notifications (and deliveries to its own destinations)
+    "GET /api/v1/notifications": row("ok ok 403 ok 403 401 401 ok"),
+    # a retry needs notifications.manage (admin, manager), asked before the delivery is looked up
+    "POST /api/v1/notification-deliveries/{delivery_id}/retry": row("ok ok 403 403 403 401 401 403"),
 }
 
 # Routes outside /api/v1: the JSON docs, and the web pages (cookie sessions; see the docstring).
@@ -188,6 +201,9 @@ NON_API: dict[str, dict[str, str]] = {
     # the mail folder: all for admins and managers; the engineer has no address the message went to
     "GET /mail": PAGE_LIST,
     "GET /mail/{name}": row("ok ok 404 ok 403 303 303 404"),
+    # the delivery log page and its retry: notifications.manage (admins and managers)
+    "GET /notifications": row("ok ok 403 403 403 303 303 403"),
+    "POST /notifications/deliveries/{delivery_id}/retry": row("303 303 403 403 403 303 303 403"),
 }
 WEB_ROUTES = frozenset(r for r in NON_API if r.split(" ", 1)[1] not in ("/health", "/openapi.json", "/docs",
                                                                          "/docs/oauth2-redirect"))
@@ -196,6 +212,7 @@ CSRF = "<csrf>"  # replaced by the caller's session token in form data
 
 # --- the record: two agencies ------------------------------------------------------------------
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+PUBLIC_HOOK = "https://93.184.216.34/hooks"  # a public address literal: the forgery guard needs no DNS
 
 
 @dataclass
@@ -229,12 +246,40 @@ def _tenant(session: Any, code: str) -> Tenant:
     session.flush()
     contact = make_contact(session, "agency", f"cor@{code.lower()}.example.gov", agency=agency)
     schedules.put(session, SYSTEM, contract.id, ScheduleIn(cadence="monthly", working_day=1))
+    hook, note, dead = _webhook_with_a_dead_delivery(session, agency, open_ticket, ack.occurred_at)
     ids = {"agency_id": agency.id, "calendar_id": calendar.id, "contract_id": contract.id, "unit_id": unit.id,
            "ticket_id": open_ticket.id, "resolved_ticket_id": done.id, "event_id": ack.id,
-           "window_id": window.id, "report_id": report.id, "contact_id": contact.id}
+           "window_id": window.id, "report_id": report.id, "contact_id": contact.id,
+           "webhook_id": hook.id, "delivery_id": dead.id}
     secrets = {*ids.values(), code, f"Agency {code}", contract.number, unit.serial, f"{code}-SN-2",
-               open_ticket.number, done.number, f"{code} open ticket", report.sha256, contact.email}
+               open_ticket.number, done.number, f"{code} open ticket", report.sha256, contact.email,
+               hook.url, note.id}
     return Tenant(ids=ids, secrets=secrets, report_pdf=pdf)
+
+
+def _webhook_with_a_dead_delivery(session: Any, agency: Agency, ticket: Ticket, occurred_at: datetime
+                                  ) -> tuple[WebhookCreatedOut, Notification, Delivery]:
+    """The agency's webhook (registered by its own key through the service) and a notification
+    to it that the worker gave up on: claimed, then settled with a permanent failure (the e-mail
+    to the agency contact of the same notification was delivered)."""
+    key = Principal(id=f"matrix-{agency.code}", name=f"matrix-{agency.code.lower()}", role="agency",
+                    agency_id=agency.id, kind="system")
+    hook = webhooks.register(session, key, WebhookIn.model_validate(
+        {"url": f"{PUBLIC_HOOK}/{agency.code}", "events": ["ticket.acknowledged"]}), allowed=AllowedHosts())
+    note = outbox.emit(session, SYSTEM, type="ticket.acknowledged", dedupe_key=f"matrix:{agency.code}:ack",
+                       occurred_at=occurred_at, agency_id=agency.id, contract_id=ticket.contract_id,
+                       ticket_id=ticket.id, data=outbox.ticket_data(session, ticket.id))
+    assert note is not None
+    now = datetime.now(UTC)
+    claimed = deliveries.claim(session, worker="matrix", now=now)
+    assert {c.notification_id for c in claimed} == {note.id}, claimed
+    deliveries.settle(session, SYSTEM, [
+        Outcome(c.delivery_id, *(("410 Gone", True) if c.channel == "webhook" else (None, False)))
+        for c in claimed], worker="matrix", now=now)
+    dead = session.scalars(select(Delivery).where(Delivery.notification_id == note.id,
+                                                  Delivery.channel == "webhook")).one()
+    assert dead.status == "dead" and dead.target == hook.id
+    return hook, note, dead
 
 
 @dataclass
@@ -403,6 +448,15 @@ def _requests(t: Tenant) -> dict[str, Request]:
             {"json": {"recipients": ["assignee", "managers"], "priorities": None}}),
         "DELETE /api/v1/contracts/{contract_id}/notification-rules/{event_type}": (
             f"{V1}/contracts/{i['contract_id']}/notification-rules/clock.warning", {}),
+        "POST /api/v1/webhooks": (f"{V1}/webhooks", {"json": {"url": f"{PUBLIC_HOOK}/matrix",
+                                                              "events": ["ticket.opened", "clock.breached"]}}),
+        "GET /api/v1/webhooks": (f"{V1}/webhooks", {}),
+        "GET /api/v1/webhooks/{webhook_id}": (f"{V1}/webhooks/{i['webhook_id']}", {}),
+        "DELETE /api/v1/webhooks/{webhook_id}": (f"{V1}/webhooks/{i['webhook_id']}", {}),
+        "GET /api/v1/webhooks/{webhook_id}/deliveries": (f"{V1}/webhooks/{i['webhook_id']}/deliveries", {}),
+        "GET /api/v1/notifications": (f"{V1}/notifications", {}),
+        "POST /api/v1/notification-deliveries/{delivery_id}/retry": (
+            f"{V1}/notification-deliveries/{i['delivery_id']}/retry", {}),
     }
 
 
@@ -452,6 +506,9 @@ NON_API_REQUESTS: dict[str, Callable[[Tenant], Request]] = {
         "started_at": "2026-03-05T09:00"}}),
     "GET /mail": lambda t: ("/mail", {}),
     "GET /mail/{name}": lambda t: (f"/mail/{t.ids['mail_name']}", {}),
+    "GET /notifications": lambda t: ("/notifications", {}),
+    "POST /notifications/deliveries/{delivery_id}/retry": lambda t: (
+        f"/notifications/deliveries/{t.ids['delivery_id']}/retry", {"data": {"csrf_token": CSRF}}),
 }
 
 
@@ -494,7 +551,7 @@ def test_every_route_of_the_app_is_classified(app):
 
 
 _ID_KEYS = ("agency_id", "calendar_id", "contract_id", "unit_id", "ticket_id", "resolved_ticket_id", "event_id",
-            "window_id", "report_id", "contact_id", "mail_name")
+            "window_id", "report_id", "contact_id", "mail_name", "webhook_id", "delivery_id")
 
 
 # --- the cells ---------------------------------------------------------------------------------
@@ -599,7 +656,7 @@ def test_an_agency_list_filtered_by_another_agencys_id_is_empty(client, world, p
 
 @pytest.mark.parametrize("path", ["/api/v1/agencies", "/api/v1/calendars", "/api/v1/contracts", "/api/v1/units",
                                   "/api/v1/tickets", "/api/v1/maintenance-windows", "/api/v1/reports",
-                                  "/api/v1/tickets?at_risk=true"])
+                                  "/api/v1/tickets?at_risk=true", "/api/v1/webhooks", "/api/v1/notifications"])
 def test_an_agency_list_holds_its_own_rows_and_nothing_else(client, world, path):
     mine = client.get(path, headers=world.headers["agency"])
     everyone = client.get(path, headers=world.headers["admin"])
