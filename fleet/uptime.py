@@ -15,14 +15,13 @@ are in (:func:`fleet.period.iter_unit_facts`). docs/SCALING.md has the measureme
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fleet import audit
@@ -30,7 +29,7 @@ from fleet import period as record
 from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
-from fleet.models import Contract, MaintenanceWindow, StatusEvent, Unit
+from fleet.models import Contract, MaintenanceWindow, Unit
 from fleet.pagination import Page, paginate
 from fleet.period import Period, UnitFacts, period  # the record is read by fleet.period
 from fleet.principal import Principal
@@ -58,19 +57,7 @@ from slas.availability import unit_availability_series as unit_series
 from slas.calendars import local_midnight
 from slas.vocabulary import AVAILABILITY_TERMS, availability_definition
 
-_EVENTS = cast(Table, StatusEvent.__table__)
-_PG_INSERT = (  # driver SQL: each column travels as one JSON array text, zipped back into rows in C
-    "INSERT INTO status_events (agency_id, unit_id, event_id, state, occurred_at, recorded_at) "
-    "SELECT t.a, t.u, t.e, t.s, t.o::timestamptz, %s FROM ROWS FROM ("
-    + ", ".join(["json_array_elements_text(%s::json)"] * 5)
-    + ") WITH ORDINALITY AS t(a, u, e, s, o, n) ORDER BY t.n ON CONFLICT (unit_id, event_id) DO NOTHING "
-    "RETURNING id, unit_id, event_id"
-)
 _MINUTE = timedelta(minutes=1)
-_encode_json_string: Callable[[str], str] = json.encoder.encode_basestring
-"""``json.dumps(s, ensure_ascii=False)`` for one string (the C encoder ``json.dumps`` itself uses)."""
-_Row = tuple[str, datetime, str, str, str, str]
-"""unit_id, occurred_at, event_id, state, occurred_at as ISO text, agency_id (sorts by unit, then time)."""
 
 
 # --- maintenance windows ----------------------------------------------------------------------
