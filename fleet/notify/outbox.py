@@ -9,6 +9,7 @@ it commit together or not at all. A notification nobody is to receive is not rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,17 +60,22 @@ def ticket_data(session: Session, ticket_id: str) -> dict[str, Any]:
 
 
 def emit(session: Session, principal: Principal, *, type: EventType, dedupe_key: str, occurred_at: datetime,
-         agency_id: str | None, contract_id: str | None, ticket_id: str | None, data: dict[str, Any],
-         priority: str | None = None) -> Notification | None:
+         agency_id: str | None, contract_id: str | None, ticket_id: str | None,
+         data: dict[str, Any] | Callable[[], dict[str, Any]], priority: str | None = None) -> Notification | None:
     """Decide a notification (once per ``dedupe_key``) and its deliveries, in the caller's
-    transaction. Returns None when it was decided before or nobody is to receive it."""
-    head = audit.lock_head(session)  # every writer queues here: the dedupe check below cannot race
-    if session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
-        return None
+    transaction. Returns None when it was decided before or nobody is to receive it.
+
+    Who is told is read first, so a fact nobody hears of costs a few reads and no write (``data``
+    may be a function, called only when the notification is recorded)."""
     emails = _addresses(session, type, contract_id, agency_id, ticket_id, priority)
     hooks = _webhooks(session, type, agency_id)
     if not emails and not hooks:
         return None
+    head = audit.lock_head(session)  # every writer queues here (a ticket write holds it already): no race below
+    if session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)) is not None:
+        return None
+    if callable(data):
+        data = data()
     now = utcnow()
     note = Notification(id=new_id(), agency_id=agency_id, contract_id=contract_id, ticket_id=ticket_id, type=type,
                         dedupe_key=dedupe_key, occurred_at=occurred_at, data=to_jsonable(data), created_at=now)
@@ -112,7 +118,9 @@ def _addresses(session: Session, type: EventType, contract_id: str | None, agenc
     wanted = recipients_for(session, type, contract_id, priority)
     if not wanted:
         return []
-    dispatch = dispatch_of(session, [ticket_id]).get(ticket_id, UNASSIGNED) if ticket_id else UNASSIGNED
+    dispatch = UNASSIGNED
+    if ticket_id is not None and ("assignee" in wanted or "team" in wanted):
+        dispatch = dispatch_of(session, [ticket_id]).get(ticket_id, UNASSIGNED)
     found: list[str] = []
     for who in wanted:
         found += _resolve(session, who, dispatch.assignee, dispatch.team, agency_id)

@@ -172,3 +172,18 @@ def test_a_lost_lease_is_not_settled_by_the_worker_that_lost_it(db, session: Ses
     assert again.delivery_id == first.delivery_id and again.attempt == first.attempt
     assert deliveries.settle(session, SYSTEM, [deliveries.Outcome(first.delivery_id)], worker="a", now=later) == 0
     assert deliveries.settle(session, SYSTEM, [deliveries.Outcome(again.delivery_id)], worker="b", now=later) == 1
+
+
+def test_a_fact_recorded_after_the_reporting_window_tells_the_managers_it_is_late(session: Session) -> None:
+    from fleet import tickets
+    from fleet.schemas.tickets import EventIn
+
+    make_contact(session, "manager", "ops@vendor.example")
+    contract = make_contract(session, reporting_window_hours=24)
+    ticket = make_ticket(session, unit=make_unit(session, contract=contract), priority="P3",
+                         reported_at=utcnow() - timedelta(days=3))
+    tickets.add_event(session, SYSTEM, ticket.id, EventIn(type="acknowledged", occurred_at=utcnow() - timedelta(
+        days=3) + timedelta(minutes=20), late_reason="logged from the paper job sheet"))
+    [late] = [n for n in _notes(session, "record.late") if n.data["what"] == "acknowledged"]
+    assert late.data["ticket_number"] == ticket.number and late.data["late_by_minutes"] > 24 * 60
+    assert late.data["reporting_window_hours"] == 24
