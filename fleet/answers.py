@@ -35,19 +35,19 @@ restart the workers.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar, cast
 
-from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from fleet.db import utcnow
+from fleet.figures import Compliance, ContractAvailability
 from fleet.lru import LRU
 from fleet.models import AuditEntry
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", Compliance, ContractAvailability)  # answers read "now": stamped anew when served
 _ENTRIES = cast(Table, AuditEntry.__table__)
 _E = _ENTRIES.c
 
@@ -114,7 +114,7 @@ class AnswerCache:
             self.hits += 1
             if (kept.seq, kept.hash) != (head.seq, head.hash):  # checked up to head: start there next time
                 self._answers.put(key, _Answer(head.seq, head.hash, kept.value, kept.valid_until))
-            return cast(M, kept.value).model_copy(update={"as_of": now, "at": now})
+            return replace(cast(M, kept.value), as_of=now, at=now)
         self.misses += 1
         value, valid_until = compute(now)
         if (valid_until is None or valid_until > now) and self._stamped_by(session, head, now):

@@ -68,8 +68,9 @@ class Period:
     def empty(self) -> bool:
         return self.end <= self.start
 
-    def out(self) -> dict[str, Any]:
-        return {"from": self.start_date, "to": self.end_date, "timezone": self.timezone, "as_of": self.as_of,
+    def fields(self) -> dict[str, Any]:
+        """The period as :class:`fleet.figures.PeriodOf` holds it."""
+        return {"from_": self.start_date, "to": self.end_date, "timezone": self.timezone, "as_of": self.as_of,
                 "at": self.at, "period_start": None if self.empty else self.start,
                 "period_end": None if self.empty else self.end}
 

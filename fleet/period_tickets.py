@@ -15,15 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fleet import sla_service, timeline
+from fleet.figures import PeriodTicket, PeriodTickets
 from fleet.models import Contract, Ticket, Unit
 from fleet.principal import Principal
-from fleet.schemas.sla import MetricClockOut, PeriodTicketOut, PeriodTicketsOut
 from fleet.tenancy import get_scoped
-from slas import clocks
 
 
 def period_tickets(session: Session, principal: Principal, contract_id: str, *, start_date: date,
-                   end_date: date, at: datetime | None, as_of: datetime | None) -> PeriodTicketsOut:
+                   end_date: date, at: datetime | None, as_of: datetime | None) -> PeriodTickets:
     """Every ticket of the contract reported in the period, in ``(reported_at, id)`` order."""
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
@@ -39,26 +38,14 @@ def period_tickets(session: Session, principal: Principal, contract_id: str, *, 
     rows = []
     for e in evaluated:
         initial_priority, unit_down, recorded_at = extra[e.id]
-        rows.append({
-            "id": e.id, "number": e.number, "unit_id": e.unit_id, "unit_serial": serials.get(e.unit_id, ""),
-            "priority": e.sla.priority, "initial_priority": initial_priority,
-            "status": status_at(timeline.effective(e.facts, as_of=moments.as_of), moments.at),
-            "summary": e.summary, "unit_down": bool(unit_down), "reported_at": e.reported_at,
-            "recorded_at": recorded_at, "policy_version": e.policy_version,
-            "metrics": [_clock(m) for m in e.sla.metrics],
-        })
-    return PeriodTicketsOut.model_validate({
-        "contract_id": contract.id, "contract_number": contract.number, "from": start_date, "to": end_date,
-        "timezone": ctx.calendar.timezone, "as_of": moments.as_of, "at": moments.at,
-        "tickets": [PeriodTicketOut.model_validate(r) for r in rows]})
-
-
-def _clock(m: clocks.MetricClock) -> MetricClockOut:
-    """One clock as ``GET /tickets/{id}/sla`` answers it (a test holds the two to the same values)."""
-    return MetricClockOut(metric=m.metric, target_minutes=m.target_minutes, clock=m.clock,
-                          elapsed_minutes=m.elapsed_minutes, due_at=m.due_at, stopped_at=m.stopped_at,
-                          state=m.state, breached=m.breached, at_risk=m.at_risk,
-                          paused_minutes=round(m.paused_for.total_seconds() / 60.0, 2))
+        rows.append(PeriodTicket(
+            id=e.id, number=e.number, unit_id=e.unit_id, unit_serial=serials.get(e.unit_id, ""),
+            priority=e.sla.priority, initial_priority=initial_priority,
+            status=status_at(timeline.effective(e.facts, as_of=moments.as_of), moments.at),
+            summary=e.summary, unit_down=bool(unit_down), reported_at=e.reported_at,
+            recorded_at=recorded_at, policy_version=e.policy_version, metrics=e.sla.metrics))
+    return PeriodTickets(contract_id=contract.id, contract_number=contract.number, from_=start_date, to=end_date,
+                         timezone=ctx.calendar.timezone, as_of=moments.as_of, at=moments.at, tickets=tuple(rows))
 
 
 def status_at(effective: Sequence[timeline.Fact], at: datetime) -> str:

@@ -20,20 +20,12 @@ from fleet import registry, timeline
 from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
+from fleet.figures import AtRisk, Compliance, TicketClocks
 from fleet.gcpause import gc_paused
 from fleet.lru import LRU
 from fleet.models import Calendar, Contract, SlaPolicy, Ticket
 from fleet.period import RecordTicket, read_tickets
 from fleet.principal import Principal
-from fleet.schemas.sla import (
-    AtRiskOut,
-    ComplianceOut,
-    CreditLineOut,
-    MetricClockOut,
-    MetricComplianceOut,
-    ServiceCreditsOut,
-    TicketSlaOut,
-)
 from fleet.tenancy import get_scoped, scoped
 from fleet.ticket_facts import clock_inputs_where, facts_where
 from slas import clocks, credits
@@ -153,15 +145,8 @@ def _clock_parts(session: Session, calendar_id: str, contract_id: str, policy_id
     return parts
 
 
-def _clock_out(m: clocks.MetricClock) -> MetricClockOut:
-    return MetricClockOut(metric=m.metric, target_minutes=m.target_minutes, clock=m.clock,
-                          elapsed_minutes=m.elapsed_minutes, due_at=m.due_at, stopped_at=m.stopped_at,
-                          state=m.state, breached=m.breached, at_risk=m.at_risk,
-                          paused_minutes=round(m.paused_for.total_seconds() / MINUTE, 2))
-
-
 def ticket_sla(session: Session, principal: Principal, ticket_id: str, *, at: datetime | None,
-               as_of: datetime | None) -> TicketSlaOut:
+               as_of: datetime | None) -> TicketClocks:
     principal.require("read")
     ticket = get_scoped(session, Ticket, ticket_id, principal, what="ticket")
     moments = instants(at, as_of)
@@ -172,8 +157,8 @@ def ticket_sla(session: Session, principal: Principal, ticket_id: str, *, at: da
     facts = facts_where(session, [Ticket.id == ticket.id], as_of=moments.as_of).get(ticket.id, [])
     version, sla = ContractClocks.load(session, contract, as_of=moments.as_of).evaluate(
         ticket.reported_at, ticket.initial_priority, facts, moments)
-    return TicketSlaOut(ticket_id=ticket.id, number=ticket.number, priority=sla.priority, policy_version=version,
-                        at=moments.at, as_of=moments.as_of, metrics=[_clock_out(m) for m in sla.metrics])
+    return TicketClocks(ticket_id=ticket.id, number=ticket.number, priority=sla.priority, policy_version=version,
+                        at=moments.at, as_of=moments.as_of, metrics=sla.metrics)
 
 
 class EvaluatedTicket(NamedTuple):
@@ -216,7 +201,7 @@ def period_bounds(calendar: BusinessCalendar, start_date: date, end_date: date) 
 
 def contract_compliance(session: Session, principal: Principal, contract_id: str, *, start_date: date,
                         end_date: date, at: datetime | None, as_of: datetime | None,
-                        answers: AnswerCache | None = None) -> ComplianceOut:
+                        answers: AnswerCache | None = None) -> Compliance:
     """Per priority and metric: total, met, breached, pending, n/a, percent met vs AQL; credits owed.
 
     Reads only what the clocks need (:func:`_period_clock_inputs`), not the full facts that
@@ -230,7 +215,7 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
         return _compliance(session, contract, start_date, end_date, instants(at, as_of), keep=False)[0]
     tz = registry.contract_timezone(session, contract)
 
-    def compute(now: datetime) -> tuple[ComplianceOut, datetime | None]:
+    def compute(now: datetime) -> tuple[Compliance, datetime | None]:
         return _compliance(session, contract, start_date, end_date, instants(None, None, now=now), keep=True)
 
     return answers.answer(session, ("compliance", contract.id, start_date, end_date), contract_id=contract.id,
@@ -238,7 +223,7 @@ def contract_compliance(session: Session, principal: Principal, contract_id: str
 
 
 def _compliance(session: Session, contract: Contract, start_date: date, end_date: date,
-                moments: Instants, *, keep: bool) -> tuple[ComplianceOut, datetime | None]:
+                moments: Instants, *, keep: bool) -> tuple[Compliance, datetime | None]:
     """The answer and, if it may be ``keep``-t, until when it holds with no write (:func:`_valid_until`)."""
     ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     start, end = period_bounds(ctx.calendar, start_date, end_date)
@@ -247,7 +232,7 @@ def _compliance(session: Session, contract: Contract, start_date: date, end_date
         readings = [sla for _, sla in ctx.evaluate_timelines(inputs, moments)]
         valid_until = _valid_until(inputs, readings, moments.at) if keep else None
         del inputs
-        out = compliance_out(contract, ctx, readings, start_date, end_date, moments)
+        out = compliance_of(contract, ctx, readings, start_date, end_date, moments)
         del readings
     return out, valid_until
 
@@ -288,8 +273,8 @@ def _period_filter(ctx: ContractClocks, start: datetime, end: datetime) -> list[
     return [Ticket.contract_id == ctx.contract.id, Ticket.reported_at >= start, Ticket.reported_at < end]
 
 
-def compliance_out(contract: Contract, ctx: ContractClocks, readings: Sequence[clocks.TicketSla],
-                   start_date: date, end_date: date, moments: Instants) -> ComplianceOut:
+def compliance_of(contract: Contract, ctx: ContractClocks, readings: Sequence[clocks.TicketSla],
+                   start_date: date, end_date: date, moments: Instants) -> Compliance:
     """The compliance answer from the period's ticket readings (one :class:`slas.clocks.TicketSla`
     per ticket reported in the period)."""
     aql = float(contract.aql_percent)
@@ -301,16 +286,10 @@ def compliance_out(contract: Contract, ctx: ContractClocks, readings: Sequence[c
                                           start_date, end_date)
     owed = credits.service_credits(rows, terms, period_value=period_value, currency=contract.currency)
     verdicts = [r.passed for r in rows if r.passed is not None]
-    return ComplianceOut(
+    return Compliance(
         contract_id=contract.id, contract_number=contract.number, from_=start_date, to=end_date,
         timezone=ctx.calendar.timezone, as_of=moments.as_of, at=moments.at, tickets=len(readings),
-        aql_percent=aql, passed=all(verdicts) if verdicts else None,
-        metrics=[MetricComplianceOut(**r.__dict__) for r in rows],
-        service_credits=ServiceCreditsOut(
-            currency=owed.currency, period_value=owed.period_value, total=owed.total, capped=owed.capped,
-            lines=[CreditLineOut(reason=ln.reason, priority=ln.priority, metric=ln.metric, count=ln.count,
-                                 amount=ln.amount) for ln in owed.lines]),
-    )
+        aql_percent=aql, passed=all(verdicts) if verdicts else None, metrics=tuple(rows), service_credits=owed)
 
 
 def evaluate_tickets(session: Session, tickets: Sequence[Ticket], moments: Instants
@@ -336,7 +315,7 @@ def percent_used(m: clocks.MetricClock) -> float | None:
 
 
 def at_risk(session: Session, principal: Principal, *, contract_id: str | None = None,
-            now: datetime | None = None, limit: int = 200) -> list[AtRiskOut]:
+            now: datetime | None = None, limit: int = 200) -> list[AtRisk]:
     """Open tickets with a running clock past the contract's warning threshold (or already
     breached and still running), soonest due first."""
     principal.require("read")
@@ -344,14 +323,14 @@ def at_risk(session: Session, principal: Principal, *, contract_id: str | None =
     stmt = scoped(select(Ticket).where(Ticket.status.not_in(FINISHED_STATUSES)), Ticket, principal)
     if contract_id:
         stmt = stmt.where(Ticket.contract_id == contract_id)
-    found: list[AtRiskOut] = []
+    found: list[AtRisk] = []
     for t, sla in evaluate_tickets(session, list(session.scalars(stmt).all()), moments):
         risky = [m for m in sla.metrics if m.stopped_at is None and (m.at_risk or m.breached)]
         if not risky:
             continue
         m = min(risky, key=lambda c: (c.due_at or moments.at))
         used = percent_used(m)
-        found.append(AtRiskOut(
+        found.append(AtRisk(
             ticket_id=t.id, number=t.number, unit_id=t.unit_id, contract_id=t.contract_id, priority=sla.priority,
             status=t.status, summary=t.summary, metric=m.metric, target_minutes=m.target_minutes,
             elapsed_minutes=m.elapsed_minutes, due_at=m.due_at, percent_used=100.0 if used is None else used))

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -43,7 +44,6 @@ from fleet.principal import Principal
 from fleet.schemas.types import NUL_MESSAGE
 from fleet.schemas.uptime import (
     BatchErrors,
-    IngestOut,
     StatusEventIn,
     batch_rejected,
     parse_status_batch,
@@ -52,6 +52,12 @@ from fleet.tenancy import scope_filter
 from fleet.tickets import FUTURE_TOLERANCE
 
 _EVENTS = cast(Table, StatusEvent.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    accepted: int  # events stored by this request
+    duplicates: int  # already stored (same unit and event id) or repeated in the batch
 _PG_INSERT = (  # driver SQL: each column travels as one JSON array text, zipped back into rows in C
     "INSERT INTO status_events (agency_id, unit_id, event_id, state, occurred_at, recorded_at) "
     "SELECT t.a, t.u, t.e, t.s, t.o::timestamptz, %s FROM ROWS FROM ("
@@ -68,7 +74,7 @@ _Row = tuple[str, datetime, str, str, str, str]
 
 
 # --- status events ----------------------------------------------------------------------------
-def ingest_json(session: Session, principal: Principal, body: bytes) -> IngestOut:
+def ingest_json(session: Session, principal: Principal, body: bytes) -> Ingested:
     """``POST /status-events``: check the role, validate the raw JSON batch, then :func:`ingest`.
     A malformed batch is refused naming every bad event, its domain problems included."""
     principal.require("status.write")
@@ -91,11 +97,11 @@ def ingest_json(session: Session, principal: Principal, body: bytes) -> IngestOu
     return ingest(session, principal, events)
 
 
-def ingest(session: Session, principal: Principal, events: Sequence[StatusEventIn]) -> IngestOut:
+def ingest(session: Session, principal: Principal, events: Sequence[StatusEventIn]) -> Ingested:
     """Store a batch of status events, all or none (see the module docstring)."""
     principal.require("status.write")
     if not events:
-        return IngestOut(accepted=0, duplicates=0)
+        return Ingested(accepted=0, duplicates=0)
     problems = _nul_problems(enumerate(events))  # named with the other problems, kept out of SQL
     bad = {p["index"] for p in problems}
     units = _units(session, principal, {e["unit_id"] for i, e in enumerate(events) if not bad or i not in bad})
@@ -137,7 +143,7 @@ def ingest(session: Session, principal: Principal, events: Sequence[StatusEventI
                             "last_occurred_at": max(r[1] for r in rows), "sha256": digest},
                      scope=audit.Scope(contracts.pop() if len(contracts) == 1 else None, first),
                      batch=_batch_proof(session, unique, stored, now))
-    return IngestOut(accepted=accepted, duplicates=duplicates)
+    return Ingested(accepted=accepted, duplicates=duplicates)
 
 
 def _nul_problems(events: Iterable[tuple[int, StatusEventIn]]) -> list[dict[str, Any]]:

@@ -24,25 +24,18 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fleet import audit
+from fleet import audit, figures
 from fleet import period as record
 from fleet.answers import AnswerCache
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
+from fleet.figures import ContractAvailability, Interval, MonthFigures, Timeline, UnitFigures
 from fleet.models import Contract, MaintenanceWindow, Unit
 from fleet.pagination import Page, paginate
 from fleet.period import Period, UnitFacts, period  # the record is read by fleet.period
 from fleet.principal import Principal
 from fleet.registry import contract_timezone
-from fleet.schemas.uptime import (
-    CancelIn,
-    ContractAvailabilityOut,
-    IntervalOut,
-    MaintenanceWindowIn,
-    MonthOut,
-    TimelineOut,
-    UnitAvailabilityOut,
-)
+from fleet.schemas.uptime import CancelIn, MaintenanceWindowIn
 from fleet.tenancy import get_scoped, scoped
 from slas.availability import (
     StatusChange,
@@ -117,7 +110,7 @@ def cancel_window(session: Session, principal: Principal, window_id: str, data: 
 
 
 def _series(units: Iterable[UnitFacts], p: Period, *,
-            exclude: bool) -> tuple[list[tuple[UnitFacts, UnitAvailability]], list[MonthOut]]:
+            exclude: bool) -> tuple[list[tuple[UnitFacts, UnitAvailability]], list[MonthFigures]]:
     """Each unit's figures for the whole period (ordered by serial) and the fleet's monthly series:
     one :func:`slas.availability.unit_availability_series` per unit (its timelines built once, the
     period and each month sliced from them), computed as the units arrive (:func:`fleet.period.iter_unit_facts`)."""
@@ -141,7 +134,7 @@ def _series(units: Iterable[UnitFacts], p: Period, *,
     monthly = []
     for (ms, _), figs in zip(months, per_month, strict=True):
         f = fleet_availability(figs)
-        monthly.append(MonthOut(month=local_month_label(ms, p.timezone).strftime("%Y-%m"),
+        monthly.append(MonthFigures(month=local_month_label(ms, p.timezone).strftime("%Y-%m"),
                                 availability_percent=_pct(f.availability_percent),
                                 downtime_minutes=_minutes(f.downtime), failures=f.failures,
                                 period_minutes=_minutes(f.period), excluded_minutes=_minutes(f.excluded)))
@@ -160,7 +153,7 @@ def _hours(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _figures_out(f: UnitAvailability) -> dict[str, Any]:
+def _figures(f: UnitAvailability) -> dict[str, Any]:
     return {"availability_percent": _pct(f.availability_percent), "period_minutes": _minutes(f.period),
             "downtime_minutes": _minutes(f.downtime), "excluded_minutes": _minutes(f.excluded),
             "uptime_minutes": _minutes(f.uptime), "failures": f.failures, "mtbf_hours": _hours(f.mtbf_hours),
@@ -183,7 +176,7 @@ def _verdict(contract: Contract, f: UnitAvailability) -> dict[str, Any]:
 
 def contract_availability(session: Session, principal: Principal, contract_id: str, *, start_date: date,
                           end_date: date, at: datetime | None = None, as_of: datetime | None = None,
-                          answers: AnswerCache | None = None) -> ContractAvailabilityOut:
+                          answers: AnswerCache | None = None) -> ContractAvailability:
     """A contract's availability for ``[start_date, end_date)`` (local dates of its calendar's time
     zone) as of ``as_of`` with clocks read at ``at``: fleet figures (period-weighted), each unit's
     figures, and a monthly series. Units not yet in service by the period end are left out.
@@ -197,32 +190,31 @@ def contract_availability(session: Session, principal: Principal, contract_id: s
     if answers is None or at is not None or as_of is not None:
         return _contract_availability(session, contract, period(start_date, end_date, tz, at=at, as_of=as_of))
 
-    def compute(now: datetime) -> tuple[ContractAvailabilityOut, None]:
+    def compute(now: datetime) -> tuple[ContractAvailability, None]:
         return _contract_availability(session, contract, period(start_date, end_date, tz, at=None, as_of=now)), None
 
     return answers.answer(session, ("availability", contract.id, start_date, end_date), contract_id=contract.id,
                           end=local_midnight(end_date, tz), compute=compute)
 
 
-def _contract_availability(session: Session, contract: Contract, p: Period) -> ContractAvailabilityOut:
+def _contract_availability(session: Session, contract: Contract, p: Period) -> ContractAvailability:
     return availability_of(contract, p, record.iter_unit_facts(session, contract, p))
 
 
-def availability_of(contract: Contract, p: Period, units: Iterable[UnitFacts]) -> ContractAvailabilityOut:
+def availability_of(contract: Contract, p: Period, units: Iterable[UnitFacts]) -> ContractAvailability:
     """The contract's availability answer from its units' facts (:mod:`fleet.period`)."""
     exclude = contract.exclude_scheduled_maintenance
     whole, monthly = _series(units, p, exclude=exclude)
     fleet = fleet_availability([f for _, f in whole])
-    return ContractAvailabilityOut.model_validate({  # one validation of plain data, not a model per unit
-        "contract_id": contract.id, **p.out(), **_verdict(contract, fleet), **_figures_out(fleet),
-        "units": [{"unit_id": u.unit_id, "serial": u.serial, "in_service_at": u.in_service_at, **_figures_out(f)}
-                  for u, f in whole],
-        "monthly": monthly,
-    })
+    return ContractAvailability(
+        contract_id=contract.id, **p.fields(), **_verdict(contract, fleet), **_figures(fleet),
+        units=tuple(UnitFigures(unit_id=u.unit_id, serial=u.serial, in_service_at=u.in_service_at, **_figures(f))
+                    for u, f in whole),
+        monthly=tuple(monthly))
 
 
 def unit_availability(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
-                      at: datetime | None = None, as_of: datetime | None = None) -> UnitAvailabilityOut:
+                      at: datetime | None = None, as_of: datetime | None = None) -> figures.UnitAvailability:
     """One unit's availability, judged against its contract's target and definition."""
     unit, contract, p = _unit_period(session, principal, unit_id, start_date, end_date, at, as_of)
     return unit_availability_of(contract, unit, p, record.iter_unit_facts(session, contract, p, unit_id=unit.id))
@@ -237,30 +229,30 @@ def _unit_period(session: Session, principal: Principal, unit_id: str, start_dat
 
 
 def unit_availability_of(contract: Contract, unit: Unit | record.UnitRow, p: Period,
-                         facts: Iterable[UnitFacts]) -> UnitAvailabilityOut:
+                         facts: Iterable[UnitFacts]) -> figures.UnitAvailability:
     """One unit's availability answer from its facts (none: not in service in the period)."""
     whole, monthly = _series(facts, p, exclude=contract.exclude_scheduled_maintenance)
     f = whole[0][1] if whole else fleet_availability([])
-    return UnitAvailabilityOut(unit_id=unit.id, serial=unit.serial, contract_id=contract.id,
-                               in_service_at=unit.in_service_at, **p.out(), **_verdict(contract, f),
-                               **_figures_out(f), monthly=monthly)
+    return figures.UnitAvailability(unit_id=unit.id, serial=unit.serial, contract_id=contract.id,
+                               in_service_at=unit.in_service_at, **p.fields(), **_verdict(contract, f),
+                            **_figures(f), monthly=tuple(monthly))
 
 
 def unit_timeline(session: Session, principal: Principal, unit_id: str, *, start_date: date, end_date: date,
-                  at: datetime | None = None, as_of: datetime | None = None) -> TimelineOut:
+                  at: datetime | None = None, as_of: datetime | None = None) -> Timeline:
     """The unit's merged state over the period: maintenance, down (telemetry ∪ tickets) or up."""
     unit, contract, p = _unit_period(session, principal, unit_id, start_date, end_date, at, as_of)
     return timeline_of(unit.id, p, list(record.iter_unit_facts(session, contract, p, unit_id=unit.id)))
 
 
-def timeline_of(unit_id: str, p: Period, facts: Sequence[UnitFacts]) -> TimelineOut:
+def timeline_of(unit_id: str, p: Period, facts: Sequence[UnitFacts]) -> Timeline:
     """The unit's merged state over the period from its facts (none: not in service in the period)."""
-    intervals: list[IntervalOut] = []
+    intervals: tuple[Interval, ...] = ()
     if facts and not p.empty:
         u = facts[0]
         changes = [StatusChange(t, cast(UnitState, s)) for t, s in u.changes]
         spans = state_timeline(start=p.start, end=p.end, changes=changes, ticket_down=u.ticket_down,
                                maintenance_windows=u.windows, in_service_at=u.in_service_at,
                                state_before_first_change=u.state_before)
-        intervals = [IntervalOut(start=s, end=e, state=state) for s, e, state in spans]
-    return TimelineOut(unit_id=unit_id, **p.out(), intervals=intervals)
+        intervals = tuple(Interval(start=s, end=e, state=cast(UnitState, state)) for s, e, state in spans)
+    return Timeline(unit_id=unit_id, **p.fields(), intervals=intervals)

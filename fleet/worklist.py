@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fleet.figures import Compliance
 from fleet.models import Contract, Ticket, Unit
 from fleet.principal import Principal
-from fleet.schemas.sla import ComplianceOut
 from fleet.sla_service import (
     ContractClocks,
     EvaluatedTicket,
-    compliance_out,
+    compliance_of,
     evaluate_period,
     evaluate_tickets,
     instants,
@@ -139,7 +139,7 @@ class Breach:
 
 @dataclass(frozen=True)
 class ContractPeriod:
-    compliance: ComplianceOut
+    compliance: Compliance
     breaches: list[Breach]
 
 
@@ -159,12 +159,12 @@ def contract_period(session: Session, principal: Principal, contract_id: str, *,
                round(sum(m.paused_for.total_seconds() for m in e.sla.metrics) / 60, 1))
         for e in evaluated if any(m.breached for m in e.sla.metrics)
     ]
-    compliance = compliance_out(contract, ctx, [e.sla for e in evaluated], start_date, end_date, moments)
+    compliance = compliance_of(contract, ctx, [e.sla for e in evaluated], start_date, end_date, moments)
     return ContractPeriod(compliance, breaches)
 
 
 def contract_months(session: Session, principal: Principal, contract_id: str, months: list[tuple[date, date]],
-                    *, now: datetime | None = None) -> list[ComplianceOut]:
+                    *, now: datetime | None = None) -> list[Compliance]:
     """Compliance for several periods of one contract (e.g. last month and this month) from one
     load of its clocks and one evaluation of the tickets they span."""
     principal.require("read")
@@ -173,5 +173,5 @@ def contract_months(session: Session, principal: Principal, contract_id: str, mo
     ctx = ContractClocks.load(session, contract, as_of=moments.as_of)
     bounds = [period_bounds(ctx.calendar, start, end) for start, end in months]
     evaluated = evaluate_period(session, ctx, min(b[0] for b in bounds), max(b[1] for b in bounds), moments)
-    return [compliance_out(contract, ctx, [e.sla for e in evaluated if lo <= e.reported_at < hi], start, end, moments)
+    return [compliance_of(contract, ctx, [e.sla for e in evaluated if lo <= e.reported_at < hi], start, end, moments)
             for (start, end), (lo, hi) in zip(months, bounds, strict=True)]

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from fleet import period_tickets, sla_service, uptime
 from fleet.answers import AnswerCache
+from fleet.figures import Compliance, ContractAvailability, PeriodTickets
 from fleet.models import Contract
 from fleet.principal import Principal
-from fleet.schemas.sla import ComplianceOut, PeriodTicketsOut
-from fleet.schemas.uptime import ContractAvailabilityOut
 from reports.sheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Cell, Table, to_csv, to_xlsx
 from slas.clocks import METRICS
 
@@ -58,7 +57,7 @@ class ExportFile:
     at: datetime
 
 
-def compliance_table(c: ComplianceOut) -> Table:
+def compliance_table(c: Compliance) -> Table:
     """One row per (priority, metric) as in ``metrics``, with that row's service-credit lines
     (``credit_per_breach``, ``credit_aql_missed``: the line's amount, empty when there is none;
     ``credits``: their sum), then a closing row ``all``/``all``: ``total`` = the period's tickets,
@@ -83,7 +82,7 @@ def compliance_table(c: ComplianceOut) -> Table:
         "compliance", c.contract_number, c.contract_id, c.from_, c.to, c.timezone, c.as_of, c.at))
 
 
-def availability_table(a: ContractAvailabilityOut, contract_number: str) -> Table:
+def availability_table(a: ContractAvailability, contract_number: str) -> Table:
     """The fleet row (``scope`` ``fleet``: the contract's figures and verdict), then one row per
     unit (``scope`` ``unit``) in the JSON's order (by serial)."""
     rows: list[list[Cell]] = [[
@@ -99,7 +98,7 @@ def availability_table(a: ContractAvailabilityOut, contract_number: str) -> Tabl
     return Table("Availability", AVAILABILITY_COLUMNS, rows, about)
 
 
-def tickets_table(t: PeriodTicketsOut) -> Table:
+def tickets_table(t: PeriodTickets) -> Table:
     """One row per ticket, then for each metric (response, on_site, restore, resolve) its clock:
     ``<metric>_state``, ``_target_minutes``, ... (empty when the ticket's targets have no such
     metric)."""

@@ -4,7 +4,7 @@ pieces every kind shares.
 :func:`load` reads the record once (:func:`fleet.period.read`) and judges it with the services'
 own functions, so a PDF prints exactly the figures ``GET /contracts/{id}/compliance`` and
 ``…/availability`` give for the same contract, period and ``as_of``: the clocks
-(:func:`fleet.sla_service.evaluate_record`, :func:`fleet.sla_service.compliance_out`) and
+(:func:`fleet.sla_service.evaluate_record`, :func:`fleet.sla_service.compliance_of`) and
 availability (:func:`fleet.uptime.availability_of`, :func:`fleet.uptime.unit_availability_of`).
 Every piece here cites the ids the record carries.
 """
@@ -22,9 +22,8 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from fleet import period, registry, sla_service, timeline, uptime
+from fleet.figures import Compliance, ContractAvailability, MonthFigures, UnitAvailability
 from fleet.models import Agency, Calendar, Contract
-from fleet.schemas.sla import ComplianceOut
-from fleet.schemas.uptime import ContractAvailabilityOut, MonthOut, UnitAvailabilityOut
 from reports.data import (
     AgencyRef,
     AvailabilityFigures,
@@ -53,8 +52,8 @@ class ContractRecord:
     ctx: sla_service.ContractClocks
     moments: sla_service.Instants
     evaluated: list[sla_service.EvaluatedTicket]
-    compliance: ComplianceOut
-    availability: ContractAvailabilityOut
+    compliance: Compliance
+    availability: ContractAvailability
     zone: ZoneInfo
     changes: dict[str, tuple[list[datetime], list[str]]] = field(default_factory=dict)  # unit -> (times, ids)
     prior: dict[str, str] = field(default_factory=dict)  # unit -> status event that set its state at start
@@ -79,7 +78,7 @@ def load(session: Session, contract: Contract, start_date: date, end_date: date,
     return ContractRecord(
         record=rec, agency=session.get_one(Agency, contract.agency_id),
         calendar=session.get_one(Calendar, contract.calendar_id), ctx=ctx, moments=moments, evaluated=evaluated,
-        compliance=sla_service.compliance_out(contract, ctx, [e.sla for e in evaluated], start_date, end_date,
+        compliance=sla_service.compliance_of(contract, ctx, [e.sla for e in evaluated], start_date, end_date,
                                               moments),
         availability=uptime.availability_of(contract, p, rec.facts), zone=ZoneInfo(ctx.calendar.timezone),
         changes={u.unit_id: ([t for t, _ in u.changes], [str(i) for i in u.change_ids]) for u in rec.facts},
@@ -197,7 +196,7 @@ def status_ids(rec: ContractRecord, unit_ids: Iterable[str], start: datetime | N
     return out
 
 
-def figures(rec: ContractRecord, out: ContractAvailabilityOut | UnitAvailabilityOut,
+def figures(rec: ContractRecord, out: ContractAvailability | UnitAvailability,
             unit_ids: Sequence[str]) -> AvailabilityFigures:
     """The service's availability figures as report data (the percentage recomputed exactly from
     the minutes the service gives, so the attached data recomputes)."""
@@ -216,7 +215,7 @@ def figures(rec: ContractRecord, out: ContractAvailabilityOut | UnitAvailability
     )
 
 
-def availability_trend(rec: ContractRecord, monthly: Sequence[MonthOut],
+def availability_trend(rec: ContractRecord, monthly: Sequence[MonthFigures],
                        unit_ids: Sequence[str]) -> list[AvailabilityMonth]:
     p = rec.p
     bounds = ({month_label(lo, rec.zone): (lo, hi) for lo, hi in months_between(p.start, p.end, p.timezone)}

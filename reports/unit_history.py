@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from fleet import audit, sla_service, uptime
 from fleet.errors import NotFound
+from fleet.figures import Interval
 from fleet.gcpause import gc_paused
 from fleet.models import Contract, Unit
 from fleet.principal import Principal
-from fleet.schemas.uptime import IntervalOut
 from fleet.tenancy import get_scoped
 from reports import record
 from reports.contract_review import DEFAULT_VENDOR
@@ -84,7 +84,7 @@ def _history(session: Session, rec: ContractRecord, unit: Unit, vendor: str) -> 
     )
 
 
-def _downtime(rec: ContractRecord, uid: str, intervals: Sequence[IntervalOut]) -> list[DowntimeInterval]:
+def _downtime(rec: ContractRecord, uid: str, intervals: Sequence[Interval]) -> list[DowntimeInterval]:
     """The unit's merged timeline (:func:`fleet.uptime.timeline_of`) with each stretch that was
     not up attributed: scheduled maintenance, a unit-down ticket, or telemetry."""
     exclude = rec.contract.exclude_scheduled_maintenance

@@ -109,6 +109,11 @@ class MetricClock:
         """Elapsed covered minutes, rounded to 2 decimals (display only)."""
         return round(self.elapsed / _MINUTE, 2)
 
+    @property
+    def paused_minutes(self) -> float:
+        """Minutes the clock stood paused, rounded to 2 decimals (display only)."""
+        return round(self.paused_for.total_seconds() / 60.0, 2)
+
 
 @dataclass(frozen=True)
 class TicketSla:

@@ -17,8 +17,8 @@ from api.deps import AnswersDep, PrincipalDep, SessionDep
 from api.routers.registry import json_response
 from api.routers.sla import AsOfQuery, AtQuery, FromQuery, ToQuery
 from api.routing import TransactionRoute
+from api.schemas.sla import PeriodTicketsOut
 from fleet import period_tickets
-from fleet.schemas.sla import PeriodTicketsOut
 from reports import exports
 from reports.exports import ExportFormat, ExportKind
 from reports.sheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -49,8 +49,8 @@ def _export(kind: ExportKind, fmt: ExportFormat, contract_id: str, session: Any,
 def contract_tickets(contract_id: str, session: SessionDep, principal: PrincipalDep, from_: FromQuery, to: ToQuery,
                      at: AtQuery = None, as_of: AsOfQuery = None) -> Response:
     """Every ticket reported in the period (the tickets compliance counts), with its clocks."""
-    return json_response(period_tickets.period_tickets(session, principal, contract_id, start_date=from_,
-                                                       end_date=to, at=at, as_of=as_of))
+    return json_response(PeriodTicketsOut.model_validate(period_tickets.period_tickets(
+        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of)))
 
 
 @router.get("/contracts/{contract_id}/compliance.{fmt}", tags=["exports"], response_class=Response, responses=_FILE)

@@ -11,8 +11,8 @@ from api.deps import PageDep, PrincipalDep, SessionDep
 from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
+from api.schemas.sla import AtRiskOut
 from fleet import dispatch, sla_service, ticket_views, tickets
-from fleet.schemas.sla import AtRiskOut
 from fleet.schemas.tickets import (
     CorrectionIn,
     EventIn,
@@ -49,9 +49,8 @@ def list_tickets(
                                          "or breached, soonest due first (one page)")] = False,
 ) -> object:
     if at_risk:
-        return {
-            "items": sla_service.at_risk(session, principal, contract_id=contract_id, limit=page[0]),
-            "next_cursor": None}
+        risky = sla_service.at_risk(session, principal, contract_id=contract_id, limit=page[0])
+        return json_response(PageOut[AtRiskOut](items=[AtRiskOut.model_validate(r) for r in risky], next_cursor=None))
     filters = {"contract_id": contract_id, "unit_id": unit_id, "status": status, "priority": priority,
                "reported_from": reported_from, "reported_to": reported_to}
 

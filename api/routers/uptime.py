@@ -10,18 +10,16 @@ from fastapi.responses import Response
 from api.deps import AnswersDep, PageDep, PrincipalDep, SessionDep
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
-from fleet import status_events, uptime
-from fleet.schemas.types import Day, Instant
-from fleet.schemas.uptime import (
-    CancelIn,
+from api.schemas.uptime import (
     ContractAvailabilityOut,
     IngestOut,
-    MaintenanceWindowIn,
     MaintenanceWindowOut,
     TimelineOut,
     UnitAvailabilityOut,
-    status_batch_openapi,
 )
+from fleet import status_events, uptime
+from fleet.schemas.types import Day, Instant
+from fleet.schemas.uptime import CancelIn, MaintenanceWindowIn, status_batch_openapi
 
 router = APIRouter(tags=["uptime"], route_class=TransactionRoute)
 
@@ -42,7 +40,7 @@ AsOf = Annotated[Instant | None, Query(description="the record as it stood at th
                                              "reason}` for every bad event"}})
 def post_status_events(body: RawBody, session: SessionDep, principal: PrincipalDep) -> IngestOut:
     """Up to 10,000 events; `event_id` makes retries safe (duplicates counted, never stored twice)."""
-    return status_events.ingest_json(session, principal, body)
+    return IngestOut.model_validate(status_events.ingest_json(session, principal, body))
 
 
 @router.post("/maintenance-windows", status_code=201, response_model=MaintenanceWindowOut)
@@ -71,17 +69,19 @@ def cancel_window(window_id: str, body: CancelIn, session: SessionDep, principal
 def contract_availability(contract_id: str, session: SessionDep, principal: PrincipalDep,
                           answers: AnswersDep, from_: From, to: To, at: At = None,
                           as_of: AsOf = None) -> Response:
-    return json_response(uptime.contract_availability(
-        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers))
+    return json_response(ContractAvailabilityOut.model_validate(uptime.contract_availability(
+        session, principal, contract_id, start_date=from_, end_date=to, at=at, as_of=as_of, answers=answers)))
 
 
 @router.get("/units/{unit_id}/availability", response_model=UnitAvailabilityOut)
 def unit_availability(unit_id: str, session: SessionDep, principal: PrincipalDep, from_: From, to: To,
                       at: At = None, as_of: AsOf = None) -> UnitAvailabilityOut:
-    return uptime.unit_availability(session, principal, unit_id, start_date=from_, end_date=to, at=at, as_of=as_of)
+    return UnitAvailabilityOut.model_validate(
+        uptime.unit_availability(session, principal, unit_id, start_date=from_, end_date=to, at=at, as_of=as_of))
 
 
 @router.get("/units/{unit_id}/timeline", response_model=TimelineOut)
 def unit_timeline(unit_id: str, session: SessionDep, principal: PrincipalDep, from_: From, to: To,
                   at: At = None, as_of: AsOf = None) -> TimelineOut:
-    return uptime.unit_timeline(session, principal, unit_id, start_date=from_, end_date=to, at=at, as_of=as_of)
+    return TimelineOut.model_validate(
+        uptime.unit_timeline(session, principal, unit_id, start_date=from_, end_date=to, at=at, as_of=as_of))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from api.web.ticket_parts import ticket_extras
 from fleet import dispatch_views, registry, sla_service, ticket_views, tickets, timeline, uptime, worklist
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
+from fleet.figures import MonthFigures
 from fleet.models import Contract, Ticket, Unit
 from fleet.principal import Principal
 from fleet.schemas.tickets import EventIn, WorkLogIn
@@ -223,7 +225,7 @@ def local_today(tz: str) -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
 
 
-def availability_chart(monthly: list[Any], target: float, title: str) -> str:
+def availability_chart(monthly: Sequence[MonthFigures], target: float, title: str) -> str:
     goal = Decimal(str(target))
     bars = [Bar(label=m.month, value=None if m.availability_percent is None else Decimal(str(m.availability_percent)),
                 passed=None if m.availability_percent is None else Decimal(str(m.availability_percent)) >= goal)

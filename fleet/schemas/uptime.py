@@ -1,4 +1,5 @@
-"""Uptime shapes: status-event batches, maintenance windows, availability figures, state timelines.
+"""Uptime inputs: status-event batches and maintenance windows (the answers' shapes are in
+``api/schemas/uptime.py``).
 
 A status batch holds up to 10,000 events, so it is validated in one pass by pydantic-core straight
 from the request bytes (:data:`STATUS_BATCH`, a ``TypeAdapter`` over ``TypedDict`` s: no model
@@ -10,22 +11,18 @@ name their domain problems too).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, TypeAdapter, ValidationError, model_validator
+from pydantic import ConfigDict, Field, StrictStr, TypeAdapter, ValidationError, model_validator
 from typing_extensions import TypedDict
 
 from fleet.errors import Invalid
 from fleet.jsondepth import MAX_JSON_DEPTH, nests_deeper_than
 from fleet.schemas.types import Instant, StrictInput
 from slas.availability import UnitState as UnitState
-from slas.vocabulary import AVAILABILITY_TERMS
 
 MAX_BATCH = 10_000
 
-_DEFINITION_LABELS = (f'"{AVAILABILITY_TERMS["operational_ao"].api_label}" (maintenance counts as down) or '
-                      f'"{AVAILABILITY_TERMS["maintenance_excluded"].api_label}"')
 _STRICT = ConfigDict(strict=True, extra="forbid")
 
 
@@ -146,11 +143,6 @@ def status_batch_openapi() -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
 
 
-class IngestOut(BaseModel):
-    accepted: int = Field(description="events stored by this request")
-    duplicates: int = Field(description="events already stored (same unit_id and event_id) or repeated in the batch")
-
-
 # --- maintenance windows ----------------------------------------------------------------------
 class MaintenanceWindowIn(StrictInput):
     contract_id: StrictStr
@@ -168,94 +160,3 @@ class MaintenanceWindowIn(StrictInput):
 
 class CancelIn(StrictInput):
     reason: Annotated[StrictStr, Field(min_length=3, max_length=2000)]
-
-
-class MaintenanceWindowOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    agency_id: str
-    contract_id: str
-    unit_id: str | None
-    starts_at: datetime
-    ends_at: datetime
-    reason: str
-    recorded_at: datetime
-    created_by: str
-    cancelled_at: datetime | None
-    cancelled_by: str | None = Field(description="who cancelled the window (null while it stands)")
-    cancel_reason: str | None = Field(description="why it was cancelled (null while it stands)")
-
-
-# --- availability -----------------------------------------------------------------------------
-class _Period(BaseModel):
-    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
-
-    from_: date = Field(alias="from", description="first day, in the contract calendar's time zone")
-    to: date = Field(description="day after the last (exclusive)")
-    timezone: str
-    as_of: datetime = Field(description="only facts recorded by then")
-    at: datetime = Field(description="only facts that occurred by then; the period ends at min(to, at)")
-    period_start: datetime | None = Field(description="the period actually measured (UTC); null when empty")
-    period_end: datetime | None
-
-
-class Figures(BaseModel):
-    availability_percent: float | None = Field(description="100 × (period − excluded − downtime) ÷ "
-                                                            "(period − excluded); null when that is zero")
-    period_minutes: float
-    downtime_minutes: float
-    excluded_minutes: float
-    uptime_minutes: float
-    failures: int
-    mtbf_hours: float | None
-    mttr_hours: float | None
-
-
-class MonthOut(BaseModel):
-    month: str = Field(description="YYYY-MM in the contract calendar's time zone")
-    availability_percent: float | None
-    downtime_minutes: float
-    failures: int
-    period_minutes: float
-    excluded_minutes: float
-
-
-class UnitFiguresOut(Figures):
-    unit_id: str
-    serial: str
-    in_service_at: datetime
-
-
-class _Verdict(BaseModel):
-    definition: str = Field(description=_DEFINITION_LABELS)
-    exclude_scheduled_maintenance: bool
-    target_percent: float
-    passed: bool | None = Field(description="availability ≥ target; null when there is no figure")
-
-
-class ContractAvailabilityOut(_Period, _Verdict, Figures):
-    """A contract's fleet figures (period-weighted over its units), each unit's, and a monthly series."""
-
-    contract_id: str
-    units: list[UnitFiguresOut]
-    monthly: list[MonthOut]
-
-
-class UnitAvailabilityOut(_Period, _Verdict, Figures):
-    unit_id: str
-    serial: str
-    contract_id: str
-    in_service_at: datetime
-    monthly: list[MonthOut]
-
-
-class IntervalOut(BaseModel):
-    start: datetime
-    end: datetime
-    state: UnitState
-
-
-class TimelineOut(_Period):
-    unit_id: str
-    intervals: list[IntervalOut] = Field(description="tiles [period_start, period_end): maintenance wins over "
-                                                     "down, down (telemetry ∪ unit-down tickets) over up")

@@ -1,14 +1,18 @@
-"""SLA clock and compliance shapes (API.md "Tickets and field work" and "Compliance")."""
+"""SLA clock and compliance shapes (API.md "Tickets and field work" and "Compliance"): projections
+of :mod:`fleet.figures` (and :mod:`slas`'s clocks, compliance rows and credits, read by attribute)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+_READ = ConfigDict(from_attributes=True)
 
 
 class MetricClockOut(BaseModel):
+    model_config = _READ
     metric: str
     target_minutes: int
     clock: str
@@ -22,6 +26,7 @@ class MetricClockOut(BaseModel):
 
 
 class TicketSlaOut(BaseModel):
+    model_config = _READ
     ticket_id: str
     number: str
     priority: str
@@ -32,6 +37,7 @@ class TicketSlaOut(BaseModel):
 
 
 class MetricComplianceOut(BaseModel):
+    model_config = _READ
     priority: str
     metric: str
     target_minutes: int | None
@@ -46,6 +52,7 @@ class MetricComplianceOut(BaseModel):
 
 
 class CreditLineOut(BaseModel):
+    model_config = _READ
     reason: str
     priority: str
     metric: str
@@ -53,7 +60,10 @@ class CreditLineOut(BaseModel):
     amount: Decimal
 
 
-class ServiceCreditsOut(BaseModel):
+class CreditsOwedOut(BaseModel):
+    """The credits owed for the period (the contract's terms are `ServiceCreditsOut`)."""
+
+    model_config = _READ
     currency: str
     period_value: Decimal
     lines: list[CreditLineOut]
@@ -73,12 +83,13 @@ class ComplianceOut(BaseModel):
     aql_percent: float
     passed: bool | None
     metrics: list[MetricComplianceOut]
-    service_credits: ServiceCreditsOut
+    service_credits: CreditsOwedOut
 
-    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True, serialize_by_alias=True)
 
 
 class AtRiskOut(BaseModel):
+    model_config = _READ
     ticket_id: str
     number: str
     unit_id: str
@@ -95,6 +106,8 @@ class AtRiskOut(BaseModel):
 
 class PeriodTicketOut(BaseModel):
     """One ticket of a contract's period with its clocks (``GET /contracts/{id}/tickets``)."""
+
+    model_config = _READ
 
     id: str
     number: str
@@ -124,4 +137,4 @@ class PeriodTicketsOut(BaseModel):
     at: datetime
     tickets: list[PeriodTicketOut]
 
-    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True, serialize_by_alias=True)
