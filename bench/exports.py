@@ -3,8 +3,9 @@
     python bench/exports.py [--tickets 20000] [--runs 3]
 
 Loads the contract of bench/compliance_http.py (200 units, tickets with 2–5 events, some pauses)
-into a scratch database, then times, per kind, the JSON answer (service + ``model_dump_json``)
-and the CSV and XLSX exports (:func:`reports.exports.export`: the same service, then the table),
+into a scratch database, then times, per kind, the JSON answer (the service's value projected by
+``api/schemas`` + ``model_dump_json``) and the CSV and XLSX exports (:func:`reports.exports.export`:
+the same service, then the table),
 each with ``as_of`` given (computed every time) in its own read transaction. The difference is
 what the projection costs.
 
@@ -53,6 +54,8 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    from api.schemas.sla import ComplianceOut, PeriodTicketsOut
+    from api.schemas.uptime import ContractAvailabilityOut
     from fleet import period_tickets, sla_service, uptime
     from fleet.db import Database, make_engine
     from fleet.principal import SYSTEM
@@ -64,12 +67,12 @@ def main() -> None:
         as_of = datetime.now(UTC)
         moments = {"at": None, "as_of": as_of}
         json_of: dict[str, Callable[[object], int]] = {
-            "compliance": lambda s: len(sla_service.contract_compliance(
-                s, SYSTEM, contract_id, **YEAR, **moments).model_dump_json()),
-            "availability": lambda s: len(uptime.contract_availability(
-                s, SYSTEM, contract_id, **YEAR, **moments).model_dump_json()),
-            "tickets": lambda s: len(period_tickets.period_tickets(
-                s, SYSTEM, contract_id, **YEAR, **moments).model_dump_json()),
+            "compliance": lambda s: len(ComplianceOut.model_validate(sla_service.contract_compliance(
+                s, SYSTEM, contract_id, **YEAR, **moments)).model_dump_json()),
+            "availability": lambda s: len(ContractAvailabilityOut.model_validate(uptime.contract_availability(
+                s, SYSTEM, contract_id, **YEAR, **moments)).model_dump_json()),
+            "tickets": lambda s: len(PeriodTicketsOut.model_validate(period_tickets.period_tickets(
+                s, SYSTEM, contract_id, **YEAR, **moments)).model_dump_json()),
         }
         for kind, as_json in json_of.items():
             line = [f"{kind:12s}"]
