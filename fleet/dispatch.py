@@ -13,9 +13,9 @@ unassigned ticket for themself or hands their own back. Only active engineer use
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -25,9 +25,11 @@ from fleet.db import new_id, utcnow
 from fleet.errors import Conflict, Forbidden, Invalid, NotFound
 from fleet.models import TeamMembership, Ticket, TicketAssignment, User
 from fleet.principal import Principal
-from fleet.schemas.dispatch import AssignmentIn, AssignmentOut
-from fleet.schemas.tickets import TicketDetailOut
+from fleet.schemas.dispatch import AssignmentIn
 from fleet.tenancy import get_scoped
+
+if TYPE_CHECKING:  # fleet.ticket_views imports this module (a page of tickets reads their assignments)
+    from fleet.ticket_views import TicketDetail
 
 _ASSIGNMENTS = cast(Table, TicketAssignment.__table__)
 CLOSED = ("closed",)
@@ -51,6 +53,19 @@ class Dispatch:
 
 
 UNASSIGNED = Dispatch()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssignmentView:
+    """An assignment fact as a ticket's history shows it (``reason`` withheld from an agency)."""
+
+    id: str
+    ticket_id: str
+    assignee: str | None
+    team: str | None
+    reason: str | None
+    actor: str
+    recorded_at: datetime
 
 
 # --- teams ------------------------------------------------------------------------------------
@@ -126,27 +141,18 @@ def minutes_to_assign(reported_at: datetime, d: Dispatch) -> float | None:
     return round(max(0.0, (d.first_assigned_at - reported_at).total_seconds()) / 60, 1)
 
 
-def annotate(session: Session, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Ticket rows (``{column: value}``) with their current ``assignee`` and ``team`` added."""
-    found = dispatch_of(session, [i["id"] for i in items])
-    for item in items:
-        d = found.get(item["id"], UNASSIGNED)
-        item["assignee"], item["team"] = d.assignee, d.team
-    return items
-
-
-def with_dispatch(session: Session, principal: Principal, out: TicketDetailOut) -> TicketDetailOut:
+def with_dispatch(session: Session, principal: Principal, detail: TicketDetail) -> TicketDetail:
     """A ticket's detail with its assignment, its assignment history and time to assign. The
     reasons are the vendor's own business: a principal that may not read internal comments
     (an agency) gets the history without them."""
-    history = [AssignmentOut.model_validate(a) for a in session.scalars(
-        select(TicketAssignment).where(TicketAssignment.ticket_id == out.id)
-        .order_by(TicketAssignment.recorded_at, TicketAssignment.id))]
-    if not principal.can("comments.internal"):
-        history = [a.model_copy(update={"reason": None}) for a in history]
-    d = dispatch_of(session, [out.id]).get(out.id, UNASSIGNED)
-    return out.model_copy(update={"assignee": d.assignee, "team": d.team, "assignments": history,
-                                  "time_to_assign_minutes": minutes_to_assign(out.reported_at, d)})
+    reasons = principal.can("comments.internal")
+    history = tuple(AssignmentView(id=a.id, ticket_id=a.ticket_id, assignee=a.assignee, team=a.team,
+                                   reason=a.reason if reasons else None, actor=a.actor, recorded_at=a.recorded_at)
+                    for a in session.scalars(select(TicketAssignment).where(TicketAssignment.ticket_id == detail.id)
+                                             .order_by(TicketAssignment.recorded_at, TicketAssignment.id)))
+    d = dispatch_of(session, [detail.id]).get(detail.id, UNASSIGNED)
+    return replace(detail, assignee=d.assignee, team=d.team, assignments=history,
+                   time_to_assign_minutes=minutes_to_assign(detail.reported_at, d))
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -40,9 +40,8 @@ from fleet import period_pg, timeline
 from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
 from fleet.models import Contract, MaintenanceWindow, Rating, StatusEvent, Ticket, TicketEvent, Unit
-from fleet.schemas.tickets import WorkLogOut
 from fleet.ticket_facts import timelines_where
-from fleet.ticket_views import work_logs_out
+from fleet.ticket_views import WorkLogView, work_logs_out
 from slas.calendars import local_midnight
 
 _EVENTS = cast(Table, StatusEvent.__table__)
@@ -163,7 +162,7 @@ class PeriodRecord:
     down: list[DownStop]  # downtime reaching the period start or later
     tickets: list[RecordTicket]  # reported in the period, in (reported_at, id) order
     ratings: list[RatingRow] = field(default_factory=list)
-    work_logs: list[WorkLogOut] = field(default_factory=list)
+    work_logs: list[WorkLogView] = field(default_factory=list)
 
     @property
     def down_in_period(self) -> list[DownStop]:

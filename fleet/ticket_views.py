@@ -1,10 +1,15 @@
 """Tickets as answered: one ticket with its full history, a page of tickets, a unit's latest
-tickets, a just-written ticket or event with its ``recorded_late`` flag, work logs with parts."""
+tickets, a just-written ticket or event with its ``recorded_late`` flag, work logs with parts.
+
+The answers are plain frozen values (no HTTP shape): ``api/schemas/tickets.py`` projects them
+into the JSON of API.md, the web pages and the reports read their attributes."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -15,16 +20,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from fleet import lateness
+from fleet.dispatch import UNASSIGNED, AssignmentView, dispatch_of
 from fleet.errors import NotFound
 from fleet.models import Contract, Rating, Ticket, TicketEvent, WorkLog, WorkLogPart
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
-from fleet.schemas.tickets import (
-    EventOut,
-    TicketDetailOut,
-    TicketOut,
-    WorkLogOut,
-)
 from fleet.tenancy import scoped
 
 _TICKETS = cast(Table, Ticket.__table__)
@@ -33,28 +33,118 @@ _WORK_LOGS = cast(Table, WorkLog.__table__)
 _CONTRACTS = cast(Table, Contract.__table__)
 
 
-def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[WorkLogOut]]:
-    return {ticket_id: [WorkLogOut.model_validate(w) for w in logs]
-            for ticket_id, logs in _work_logs(session, ticket_ids).items()}
+# --- the values -------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketView:
+    """A ticket as answered: its columns, its ``recorded_late`` flag and, where asked for, who
+    works it now (:mod:`fleet.dispatch`; not a ticket column)."""
+
+    id: str
+    number: str
+    status: str
+    priority: str
+    initial_priority: str
+    agency_id: str
+    contract_id: str
+    unit_id: str
+    summary: str
+    description: str | None
+    unit_down: bool
+    reporter: str | None
+    reported_at: datetime
+    recorded_at: datetime
+    restored_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    late_reason: str | None
+    recorded_late: bool
+    late_by_minutes: float | None
+    assignee: str | None = None
+    team: str | None = None
 
 
-def _work_logs(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """The tickets' work logs with their minutes and parts, as ``WorkLogOut`` fields (bare
-    columns; the parts in one more query, only when there are logs), in ``started_at`` order."""
-    logs = [row._asdict() for row in session.connection().execute(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventView:
+    """A ticket event as answered: superseded by a correction or not, recorded late or not."""
+
+    id: str
+    type: str
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    reason: str | None
+    priority: str | None
+    corrects_id: str | None
+    void: bool
+    superseded: bool = False
+    superseded_by: str | None = None
+    late_reason: str | None
+    recorded_late: bool
+    late_by_minutes: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PartView:
+    part_number: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkLogView:
+    """A work log with its minutes and the parts it used."""
+
+    id: str
+    ticket_id: str
+    started_at: datetime
+    ended_at: datetime
+    minutes: float
+    engineer: str
+    activity: str
+    notes: str | None
+    parts: tuple[PartView, ...]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RatingView:
+    ticket_id: str
+    score: int
+    comment: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketDetail(TicketView):
+    """A ticket with its whole history: every event, its work and rating; its assignment history
+    and time to assign once :func:`fleet.dispatch.with_dispatch` has added them."""
+
+    events: tuple[EventView, ...]
+    work_logs: tuple[WorkLogView, ...]
+    rating: RatingView | None
+    work_minutes: float
+    assignments: tuple[AssignmentView, ...] = ()
+    time_to_assign_minutes: float | None = None  # reported → first assignment (information, no SLA target)
+
+
+# --- reading ----------------------------------------------------------------------------------
+def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[WorkLogView]]:
+    """The tickets' work logs with their minutes and parts, per ticket, in ``started_at`` order
+    (bare columns; the parts in one more query, only when there are logs)."""
+    logs = session.connection().execute(
         select(_WORK_LOGS.c.id, _WORK_LOGS.c.ticket_id, _WORK_LOGS.c.started_at, _WORK_LOGS.c.ended_at,
                _WORK_LOGS.c.engineer, _WORK_LOGS.c.activity, _WORK_LOGS.c.notes, _WORK_LOGS.c.recorded_at)
-        .where(_WORK_LOGS.c.ticket_id.in_(ticket_ids)).order_by(_WORK_LOGS.c.started_at))]
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        .where(_WORK_LOGS.c.ticket_id.in_(ticket_ids)).order_by(_WORK_LOGS.c.started_at)).all()
+    out: dict[str, list[WorkLogView]] = defaultdict(list)
     if not logs:
         return out
-    parts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w["id"] for w in logs]))):
-        parts[p.work_log_id].append({"part_number": p.part_number, "quantity": p.quantity})
+    parts: dict[str, list[PartView]] = defaultdict(list)
+    for p in session.scalars(select(WorkLogPart).where(WorkLogPart.work_log_id.in_([w.id for w in logs]))):
+        parts[p.work_log_id].append(PartView(p.part_number, p.quantity))
     for w in logs:
-        w["minutes"] = round((w["ended_at"] - w["started_at"]).total_seconds() / 60, 2)
-        w["parts"] = parts[w["id"]]
-        out[w["ticket_id"]].append(w)
+        out[w.ticket_id].append(WorkLogView(
+            id=w.id, ticket_id=w.ticket_id, started_at=w.started_at, ended_at=w.ended_at,
+            minutes=round((w.ended_at - w.started_at).total_seconds() / 60, 2), engineer=w.engineer,
+            activity=w.activity, notes=w.notes, parts=tuple(parts[w.id]), recorded_at=w.recorded_at))
     return out
 
 
@@ -65,11 +155,11 @@ _DETAIL_EVENTS = (select(_EVENTS.c.id, _EVENTS.c.type, _EVENTS.c.occurred_at, _E
                   .order_by(_EVENTS.c.recorded_at, _EVENTS.c.id))
 
 
-def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDetailOut:
+def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDetail:
     """The ticket with its full history: every event (superseded ones marked), work, rating.
 
     Three round trips (the ticket with its rating, its events, its work logs; their parts only
-    when there are any), read as bare columns by statements built once, validated once."""
+    when there are any), read as bare columns by statements built once."""
     principal.require("read")
     stmt: Any = (select(Ticket, Rating.score, Rating.comment, Rating.recorded_at, Contract.reporting_window_hours)
                  .join(Contract, Contract.id == Ticket.contract_id)
@@ -78,26 +168,21 @@ def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDeta
     if found is None:
         raise NotFound(f"ticket {ticket_id} not found")
     ticket: Ticket = found[0]
-    connection = session.connection()
-    events = [row._asdict() for row in connection.execute(_DETAIL_EVENTS, {"ticket_id": ticket.id})]
-    superseded_by = {e["corrects_id"]: e["id"] for e in events if e["type"] == "corrected" and e["corrects_id"]}
     window = found[4]
-    for e in events:
-        e["superseded_by"] = superseded_by.get(e["id"])
-        e["superseded"] = e["superseded_by"] is not None
-        e.update(lateness.flags(e["occurred_at"], e["recorded_at"], window))
-    logs = _work_logs(session, [ticket.id])[ticket.id]
-    rating = None if found[1] is None else {"ticket_id": ticket.id, "score": found[1], "comment": found[2],
-                                            "recorded_at": found[3]}
-    return TicketDetailOut.model_validate({
-        **{k: getattr(ticket, k) for k in _TICKET_FIELDS},
-        **lateness.flags(ticket.reported_at, ticket.recorded_at, window),
-        "events": events, "work_logs": logs, "rating": rating,
-        "work_minutes": round(sum(w["minutes"] for w in logs), 2),
-    })
+    rows = session.connection().execute(_DETAIL_EVENTS, {"ticket_id": ticket.id}).all()
+    corrected_by = {e.corrects_id: e.id for e in rows if e.type == "corrected" and e.corrects_id}
+    events = tuple(EventView(**e._asdict(), superseded=e.id in corrected_by, superseded_by=corrected_by.get(e.id),
+                             **lateness.flags(e.occurred_at, e.recorded_at, window)) for e in rows)
+    logs = tuple(work_logs_out(session, [ticket.id])[ticket.id])
+    rating = None if found[1] is None else RatingView(ticket.id, found[1], found[2], found[3])
+    return TicketDetail(**{k: getattr(ticket, k) for k in _TICKET_FIELDS},
+                        **lateness.flags(ticket.reported_at, ticket.recorded_at, window),
+                        events=events, work_logs=logs, rating=rating,
+                        work_minutes=round(sum(w.minutes for w in logs), 2))
 
 
-_TICKET_FIELDS = tuple(k for k in TicketOut.model_fields if k in _TICKETS.c)
+_TICKET_FIELDS = tuple(f.name for f in fields(TicketView) if f.name in _TICKETS.c)
+_EVENT_FIELDS = tuple(f.name for f in fields(EventView) if f.name in _EVENTS.c)
 
 
 def reporting_window_hours(session: Session, contract_id: str) -> int:
@@ -106,29 +191,27 @@ def reporting_window_hours(session: Session, contract_id: str) -> int:
     return window
 
 
-def ticket_out(session: Session, ticket: Ticket) -> TicketOut:
+def ticket_out(session: Session, ticket: Ticket) -> TicketView:
     """A ticket as answered, with its ``recorded_late`` flag (its contract's window read once)."""
-    return TicketOut.model_validate({**{k: getattr(ticket, k) for k in _TICKET_FIELDS},
-                                     **lateness.flags(ticket.reported_at, ticket.recorded_at,
-                                                      reporting_window_hours(session, ticket.contract_id))})
+    return TicketView(**{k: getattr(ticket, k) for k in _TICKET_FIELDS},
+                      **lateness.flags(ticket.reported_at, ticket.recorded_at,
+                                       reporting_window_hours(session, ticket.contract_id)))
 
 
-def event_out(session: Session, event: TicketEvent) -> EventOut:
+def event_out(session: Session, event: TicketEvent) -> EventView:
     """A just-recorded event as answered, with its ``recorded_late`` flag."""
     contract_id = session.execute(select(Ticket.contract_id).where(Ticket.id == event.ticket_id)).scalar_one()
-    return EventOut.model_validate({**{k: getattr(event, k) for k in _EVENT_FIELDS},
-                                    **lateness.flags(event.occurred_at, event.recorded_at,
-                                                     reporting_window_hours(session, contract_id))})
-
-
-_EVENT_FIELDS = tuple(k for k in EventOut.model_fields if k in _EVENTS.c)
+    return EventView(**{k: getattr(event, k) for k in _EVENT_FIELDS},
+                     **lateness.flags(event.occurred_at, event.recorded_at,
+                                      reporting_window_hours(session, contract_id)))
 
 
 def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: str | None,
-                 filters: dict[str, Any]) -> Page[Any]:
-    """A page of tickets as ``{column: value}`` dicts of the ``tickets`` columns."""
+                 filters: dict[str, Any]) -> Page[TicketView]:
+    """A page of tickets with their current assignee and team (:mod:`fleet.dispatch`), each built
+    from its bare columns (no ORM object per row)."""
     principal.require("read")
-    stmt = scoped(select(*_TICKETS.c, _CONTRACTS.c.reporting_window_hours)
+    stmt = scoped(select(*(_TICKETS.c[k] for k in _TICKET_FIELDS), _CONTRACTS.c.reporting_window_hours)
                   .join(_CONTRACTS, _CONTRACTS.c.id == _TICKETS.c.contract_id), Ticket, principal)
     for column in ("contract_id", "unit_id", "status", "priority"):
         if filters.get(column):
@@ -138,9 +221,14 @@ def list_tickets(session: Session, principal: Principal, *, limit: int, cursor: 
     if filters.get("reported_to"):
         stmt = stmt.where(Ticket.reported_at < filters["reported_to"])
     found = paginate(session, stmt, Ticket.id, limit=limit, cursor=cursor, rows=True)
+    assigned = dispatch_of(session, [row["id"] for row in found.items])
+    items = []
     for row in found.items:
-        row.update(lateness.flags(row["reported_at"], row["recorded_at"], row.pop("reporting_window_hours")))
-    return found
+        window = row.pop("reporting_window_hours")
+        d = assigned.get(row["id"], UNASSIGNED)
+        items.append(TicketView(**row, **lateness.flags(row["reported_at"], row["recorded_at"], window),
+                                assignee=d.assignee, team=d.team))
+    return Page(items, found.next_cursor)
 
 
 def unit_tickets(session: Session, principal: Principal, unit_id: str, *, limit: int = 100) -> list[Ticket]:

@@ -9,8 +9,9 @@ from api.deps import PageDep, PrincipalDep, SessionDep
 from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
+from api.schemas.dispatch import AssignmentOut, CommentOut
 from fleet import conversation, dispatch
-from fleet.schemas.dispatch import AssignmentIn, AssignmentOut, CommentIn, CommentOut
+from fleet.schemas.dispatch import AssignmentIn, CommentIn
 
 router = APIRouter(tags=["dispatch"], route_class=TransactionRoute)
 

@@ -12,19 +12,9 @@ from api.idempotency import IdempotencyKey, respond
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
 from api.schemas.sla import AtRiskOut
+from api.schemas.tickets import EventOut, RatingOut, TicketDetailOut, TicketOut, WorkLogOut
 from fleet import dispatch, sla_service, ticket_views, tickets
-from fleet.schemas.tickets import (
-    CorrectionIn,
-    EventIn,
-    EventOut,
-    RatingIn,
-    RatingOut,
-    TicketDetailOut,
-    TicketIn,
-    TicketOut,
-    WorkLogIn,
-    WorkLogOut,
-)
+from fleet.schemas.tickets import CorrectionIn, EventIn, RatingIn, TicketIn, WorkLogIn
 from fleet.schemas.types import Instant
 
 router = APIRouter(tags=["tickets"], route_class=TransactionRoute)
@@ -33,9 +23,11 @@ router = APIRouter(tags=["tickets"], route_class=TransactionRoute)
 @router.post("/tickets", status_code=201, response_model=TicketOut)
 def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, key: IdempotencyKey = None
                   ) -> JSONResponse:
-    return respond(
-        session, principal, key, "POST /tickets", body,
-        lambda: ticket_views.ticket_out(session, tickets.create_ticket(session, principal, body)))
+    def produce() -> TicketOut:
+        ticket = tickets.create_ticket(session, principal, body)
+        return TicketOut.model_validate(ticket_views.ticket_out(session, ticket))
+
+    return respond(session, principal, key, "POST /tickets", body, produce)
 
 
 @router.get("/tickets", response_model=PageOut[TicketOut] | PageOut[AtRiskOut])
@@ -57,29 +49,35 @@ def list_tickets(
     def work() -> Response:
         found = ticket_views.list_tickets(session, principal, limit=page[0], cursor=page[1], filters=filters)
         return json_response(PageOut[TicketOut].model_validate(
-            {"items": dispatch.annotate(session, found.items), "next_cursor": found.next_cursor}))
+            {"items": found.items, "next_cursor": found.next_cursor}))
 
     return work()
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketDetailOut)
 def get_ticket(ticket_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
-    return json_response(dispatch.with_dispatch(session, principal, ticket_views.detail(session, principal, ticket_id)))
+    detail = dispatch.with_dispatch(session, principal, ticket_views.detail(session, principal, ticket_id))
+    return json_response(TicketDetailOut.model_validate(detail))
 
 
 @router.post("/tickets/{ticket_id}/events", status_code=201, response_model=EventOut)
 def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: PrincipalDep,
               key: IdempotencyKey = None) -> JSONResponse:
-    return respond(
-        session, principal, key, f"POST /tickets/{ticket_id}/events", body,
-        lambda: ticket_views.event_out(session, tickets.add_event(session, principal, ticket_id, body)))
+    def produce() -> EventOut:
+        event = tickets.add_event(session, principal, ticket_id, body)
+        return EventOut.model_validate(ticket_views.event_out(session, event))
+
+    return respond(session, principal, key, f"POST /tickets/{ticket_id}/events", body, produce)
 
 
 @router.post("/tickets/{ticket_id}/corrections", status_code=201, response_model=EventOut)
 def correct_event(ticket_id: str, body: CorrectionIn, session: SessionDep, principal: PrincipalDep,
                   key: IdempotencyKey = None) -> JSONResponse:
-    return respond(session, principal, key, f"POST /tickets/{ticket_id}/corrections", body,
-                   lambda: ticket_views.event_out(session, tickets.correct_event(session, principal, ticket_id, body)))
+    def produce() -> EventOut:
+        correction = tickets.correct_event(session, principal, ticket_id, body)
+        return EventOut.model_validate(ticket_views.event_out(session, correction))
+
+    return respond(session, principal, key, f"POST /tickets/{ticket_id}/corrections", body, produce)
 
 
 @router.post("/tickets/{ticket_id}/work-logs", status_code=201, response_model=WorkLogOut)
@@ -87,7 +85,8 @@ def add_work_log(ticket_id: str, body: WorkLogIn, session: SessionDep, principal
                  key: IdempotencyKey = None) -> JSONResponse:
     def produce() -> WorkLogOut:
         log = tickets.add_work_log(session, principal, ticket_id, body)
-        return next(w for w in ticket_views.work_logs_out(session, [log.ticket_id])[log.ticket_id] if w.id == log.id)
+        logs = ticket_views.work_logs_out(session, [log.ticket_id])[log.ticket_id]
+        return WorkLogOut.model_validate(next(w for w in logs if w.id == log.id))
 
     return respond(session, principal, key, f"POST /tickets/{ticket_id}/work-logs", body, produce)
 

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from fleet import conversation, dispatch
 from fleet.principal import Principal
-from fleet.schemas.tickets import TicketDetailOut
+from fleet.ticket_views import TicketDetail
 from slas.vocabulary import FINISHED_STATUSES
 
 
-def ticket_extras(session: Session, principal: Principal, detail: TicketDetailOut) -> dict[str, Any]:
+def ticket_extras(session: Session, principal: Principal, detail: TicketDetail) -> dict[str, Any]:
     """The ticket page's dispatch and conversation parts (see ``_ticket_dispatch.html``)."""
     d = dispatch.dispatch_of(session, [detail.id]).get(detail.id, dispatch.UNASSIGNED)
     can_dispatch = principal.can("tickets.dispatch")

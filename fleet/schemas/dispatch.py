@@ -1,11 +1,11 @@
-"""Assignment and conversation shapes (dispatch and one conversation per ticket)."""
+"""Assignment and conversation commands (dispatch and one conversation per ticket; the answers:
+``api/schemas/dispatch.py``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, Field, StrictStr
 
 from fleet.schemas.types import StrictInput
 
@@ -35,30 +35,7 @@ class AssignmentIn(StrictInput):
     reason: Reason | None = None
 
 
-class AssignmentOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    ticket_id: str
-    assignee: str | None
-    team: str | None
-    reason: str | None
-    actor: str
-    recorded_at: datetime
-
-
 class CommentIn(StrictInput):
     body: CommentBody
     visibility: Visibility
 
-
-class CommentOut(BaseModel):
-    """A message of the ticket's conversation. ``side``: ``agency`` or ``vendor``."""
-
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    ticket_id: str
-    visibility: Visibility
-    side: Literal["agency", "vendor"]
-    author: str
-    body: str
-    recorded_at: datetime
