@@ -6,7 +6,9 @@ audits each write, and flushes (the boundary commits).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -18,18 +20,7 @@ from fleet.identifiers import identifier_key
 from fleet.models import Agency, Calendar, Contract, SlaPolicy, SlaTarget, Unit
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
-from fleet.schemas.registry import (
-    AgencyIn,
-    CalendarIn,
-    ContractIn,
-    ContractOut,
-    ServiceCreditsOut,
-    SlaPolicyIn,
-    SlaPolicyOut,
-    SlaTargetIn,
-    SlaTargetOut,
-    UnitIn,
-)
+from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, SlaPolicyIn, SlaTargetIn, UnitIn
 from fleet.tenancy import get_scoped, scope_filter, scoped
 from slas.calendars import BusinessCalendar
 from slas.errors import InvalidCalendar
@@ -216,9 +207,55 @@ def policies(session: Session, contract_id: str) -> list[SlaPolicy]:
     ).all())
 
 
-def contract_out(session: Session, contract: Contract) -> ContractOut:
+@dataclass(frozen=True, slots=True)
+class ServiceCreditTerms:
+    """How the contract prices a miss (the ``credit_*`` columns; None: no such credit)."""
+
+    per_breach_amount: Decimal | None
+    aql_miss_percent: Decimal | None
+    cap_percent: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractTerms:
+    """A contract as it stands: its columns, its credit terms, and the SLA targets (rows) of the
+    version in force now."""
+
+    id: str
+    agency_id: str
+    number: str
+    title: str
+    start_date: date
+    end_date: date
+    calendar_id: str
+    value: Decimal
+    currency: str
+    point_of_contact: str
+    aql_percent: Decimal
+    availability_target_percent: Decimal
+    exclude_scheduled_maintenance: bool
+    pause_allowed: bool
+    warning_percent: int
+    reporting_window_hours: int
+    service_credits: ServiceCreditTerms
+    sla_policy_version: int
+    sla_targets: tuple[SlaTarget, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyTerms:
+    """One version of a contract's targets, with its target rows in order."""
+
+    version: int
+    effective_from: datetime
+    reason: str | None
+    sla_targets: tuple[SlaTarget, ...]
+
+
+def contract_terms(session: Session, contract: Contract) -> ContractTerms:
     current = policies(session, contract.id)[-1]
-    return ContractOut(
+    return ContractTerms(
         id=contract.id, agency_id=contract.agency_id, number=contract.number, title=contract.title,
         start_date=contract.start_date, end_date=contract.end_date, calendar_id=contract.calendar_id,
         value=contract.value, currency=contract.currency, point_of_contact=contract.point_of_contact,
@@ -226,18 +263,18 @@ def contract_out(session: Session, contract: Contract) -> ContractOut:
         exclude_scheduled_maintenance=contract.exclude_scheduled_maintenance,
         pause_allowed=contract.pause_allowed, warning_percent=contract.warning_percent,
         reporting_window_hours=contract.reporting_window_hours,
-        service_credits=ServiceCreditsOut(per_breach_amount=contract.credit_per_breach,
-                                          aql_miss_percent=contract.credit_percent_on_aql_miss,
-                                          cap_percent=contract.credit_cap_percent),
+        service_credits=ServiceCreditTerms(per_breach_amount=contract.credit_per_breach,
+                                           aql_miss_percent=contract.credit_percent_on_aql_miss,
+                                           cap_percent=contract.credit_cap_percent),
         sla_policy_version=current.version,
-        sla_targets=[SlaTargetOut.model_validate(t) for t in current.targets],
+        sla_targets=tuple(current.targets),
         created_at=contract.created_at,
     )
 
 
-def policy_out(policy: SlaPolicy) -> SlaPolicyOut:
-    return SlaPolicyOut(version=policy.version, effective_from=policy.effective_from, reason=policy.reason,
-                        sla_targets=[SlaTargetOut.model_validate(t) for t in policy.targets])
+def policy_terms(policy: SlaPolicy) -> PolicyTerms:
+    return PolicyTerms(version=policy.version, effective_from=policy.effective_from, reason=policy.reason,
+                       sla_targets=tuple(policy.targets))
 
 
 def list_contracts(session: Session, principal: Principal, *, limit: int, cursor: str | None,

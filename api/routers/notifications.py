@@ -9,9 +9,10 @@ from fastapi.responses import Response
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.routers.registry import PageOut, json_response
 from api.routing import TransactionRoute
+from api.schemas.notify import ContactOut, RuleOut
 from fleet.notify import contacts, rules
 from fleet.notify.events import Audience
-from fleet.schemas.notify import ContactIn, ContactOut, RuleIn, RuleOut
+from fleet.schemas.notify import ContactIn, RuleIn
 
 router = APIRouter(tags=["notifications"], route_class=TransactionRoute)
 
@@ -41,16 +42,16 @@ def delete_contact(contact_id: str, session: SessionDep, principal: PrincipalDep
 @router.get("/contracts/{contract_id}/notification-rules", response_model=list[RuleOut])
 def list_rules(contract_id: str, session: SessionDep, principal: PrincipalDep) -> list[RuleOut]:
     """The rule in effect for every event type: the contract's own (``source: contract``) or the default."""
-    return rules.effective_rules(session, principal, contract_id)
+    return [RuleOut.model_validate(r) for r in rules.effective_rules(session, principal, contract_id)]
 
 
 @router.put("/contracts/{contract_id}/notification-rules/{event_type}", response_model=RuleOut)
 def set_rule(contract_id: str, event_type: str, body: RuleIn, session: SessionDep, principal: PrincipalDep
              ) -> RuleOut:
-    return rules.set_rule(session, principal, contract_id, event_type, body)
+    return RuleOut.model_validate(rules.set_rule(session, principal, contract_id, event_type, body))
 
 
 @router.delete("/contracts/{contract_id}/notification-rules/{event_type}", response_model=RuleOut)
 def reset_rule(contract_id: str, event_type: str, session: SessionDep, principal: PrincipalDep) -> RuleOut:
     """Back to the default for the event type; answers the default now in effect."""
-    return rules.reset_rule(session, principal, contract_id, event_type)
+    return RuleOut.model_validate(rules.reset_rule(session, principal, contract_id, event_type))

@@ -10,19 +10,9 @@ from pydantic import BaseModel
 
 from api.deps import PageDep, PrincipalDep, SessionDep
 from api.routing import TransactionRoute
+from api.schemas.registry import AgencyOut, CalendarOut, ContractOut, SlaPolicyOut, UnitOut
 from fleet import registry
-from fleet.schemas.registry import (
-    AgencyIn,
-    AgencyOut,
-    CalendarIn,
-    CalendarOut,
-    ContractIn,
-    ContractOut,
-    SlaPolicyIn,
-    SlaPolicyOut,
-    UnitIn,
-    UnitOut,
-)
+from fleet.schemas.registry import AgencyIn, CalendarIn, ContractIn, SlaPolicyIn, UnitIn
 
 router = APIRouter(tags=["registry"], route_class=TransactionRoute)
 T = TypeVar("T")
@@ -73,30 +63,34 @@ def get_calendar(calendar_id: str, session: SessionDep, principal: PrincipalDep)
 
 @router.post("/contracts", status_code=201, response_model=ContractOut)
 def create_contract(body: ContractIn, session: SessionDep, principal: PrincipalDep) -> ContractOut:
-    return registry.contract_out(session, registry.create_contract(session, principal, body))
+    contract = registry.create_contract(session, principal, body)
+    return ContractOut.model_validate(registry.contract_terms(session, contract))
 
 
 @router.get("/contracts", response_model=PageOut[ContractOut])
 def list_contracts(session: SessionDep, principal: PrincipalDep, page: PageDep,
                    agency_id: str | None = None) -> object:
     found = registry.list_contracts(session, principal, limit=page[0], cursor=page[1], agency_id=agency_id)
-    return {"items": [registry.contract_out(session, c) for c in found.items], "next_cursor": found.next_cursor}
+    return {"items": [ContractOut.model_validate(registry.contract_terms(session, c)) for c in found.items],
+            "next_cursor": found.next_cursor}
 
 
 @router.get("/contracts/{contract_id}", response_model=ContractOut)
 def get_contract(contract_id: str, session: SessionDep, principal: PrincipalDep) -> ContractOut:
-    return registry.contract_out(session, registry.get_contract(session, principal, contract_id))
+    contract = registry.get_contract(session, principal, contract_id)
+    return ContractOut.model_validate(registry.contract_terms(session, contract))
 
 
 @router.post("/contracts/{contract_id}/sla-policies", status_code=201, response_model=SlaPolicyOut)
 def add_sla_policy(contract_id: str, body: SlaPolicyIn, session: SessionDep, principal: PrincipalDep) -> SlaPolicyOut:
-    return registry.policy_out(registry.add_sla_policy(session, principal, contract_id, body))
+    policy = registry.add_sla_policy(session, principal, contract_id, body)
+    return SlaPolicyOut.model_validate(registry.policy_terms(policy))
 
 
 @router.get("/contracts/{contract_id}/sla-policies", response_model=list[SlaPolicyOut])
 def list_sla_policies(contract_id: str, session: SessionDep, principal: PrincipalDep) -> list[SlaPolicyOut]:
     contract = registry.get_contract(session, principal, contract_id)
-    return [registry.policy_out(p) for p in registry.policies(session, contract.id)]
+    return [SlaPolicyOut.model_validate(registry.policy_terms(p)) for p in registry.policies(session, contract.id)]
 
 
 @router.post("/units", status_code=201, response_model=UnitOut)

@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from api.deps import PrincipalDep, SessionDep
 from api.routers.registry import json_response
 from api.routing import TransactionRoute
+from api.schemas.schedules import ScheduleOut
 from fleet.notify import schedules
-from fleet.schemas.schedules import ScheduleIn, ScheduleOut
+from fleet.schemas.schedules import ScheduleIn
 
 router = APIRouter(tags=["notifications"], route_class=TransactionRoute)
 _PATH = "/contracts/{contract_id}/report-schedule"
@@ -23,14 +24,14 @@ _PATH = "/contracts/{contract_id}/report-schedule"
 @router.put(_PATH, response_model=ScheduleOut, responses={201: {"model": ScheduleOut, "description": "created"}})
 def put_schedule(contract_id: str, body: ScheduleIn, session: SessionDep, principal: PrincipalDep) -> Response:
     """Issue the contract's review every month or quarter on a working day after the period ends."""
-    out, created = schedules.put(session, principal, contract_id, body)
-    return json_response(out, status_code=201 if created else 200)
+    schedule, created = schedules.put(session, principal, contract_id, body)
+    return json_response(ScheduleOut.model_validate(schedule), status_code=201 if created else 200)
 
 
 @router.get(_PATH, response_model=ScheduleOut)
 def get_schedule(contract_id: str, session: SessionDep, principal: PrincipalDep) -> Response:
     """The contract's report schedule and the next review it will issue."""
-    return json_response(schedules.get(session, principal, contract_id))
+    return json_response(ScheduleOut.model_validate(schedules.get(session, principal, contract_id)))
 
 
 @router.delete(_PATH, status_code=204, response_class=Response)

@@ -9,6 +9,9 @@ the rules needs ``read`` (an agency reads its own contracts'); changing them nee
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +21,7 @@ from fleet.errors import Invalid
 from fleet.models import Contract, NotificationRule
 from fleet.notify.events import DEFAULTS, EVENT_TYPES, TITLES, EventType
 from fleet.principal import Principal
-from fleet.schemas.notify import RuleIn, RuleOut
+from fleet.schemas.notify import RuleIn
 from fleet.tenancy import get_scoped
 
 
@@ -28,20 +31,33 @@ def _event_type(value: str) -> EventType:
     return value
 
 
-def _default(event_type: EventType) -> RuleOut:
+@dataclass(frozen=True, slots=True)
+class EffectiveRule:
+    """The rule in effect for ``event_type`` on a contract: its ``source`` is ``contract`` (the
+    contract's own rule) or ``default`` (:data:`~fleet.notify.events.DEFAULTS`: it has none).
+    ``priorities`` None: every priority."""
+
+    event_type: str
+    title: str
+    recipients: tuple[str, ...]
+    priorities: tuple[str, ...] | None
+    source: Literal["contract", "default"]
+
+
+def _default(event_type: EventType) -> EffectiveRule:
     recipients, priorities = DEFAULTS[event_type]
-    return RuleOut(event_type=event_type, title=TITLES[event_type], recipients=list(recipients),
-                   priorities=None if priorities is None else list(priorities),
-                   source="default")
+    return EffectiveRule(event_type=event_type, title=TITLES[event_type], recipients=tuple(recipients),
+                         priorities=None if priorities is None else tuple(priorities),
+                         source="default")
 
 
-def _own(rule: NotificationRule) -> RuleOut:
-    return RuleOut(event_type=rule.event_type, title=TITLES[rule.event_type],  # type: ignore[index]
-                   recipients=list(rule.recipients), priorities=None if rule.priorities is None
-                   else list(rule.priorities), source="contract")
+def _own(rule: NotificationRule) -> EffectiveRule:
+    return EffectiveRule(event_type=rule.event_type, title=TITLES[rule.event_type],  # type: ignore[index]
+                         recipients=tuple(rule.recipients), priorities=None if rule.priorities is None
+                         else tuple(rule.priorities), source="contract")
 
 
-def effective_rules(session: Session, principal: Principal, contract_id: str) -> list[RuleOut]:
+def effective_rules(session: Session, principal: Principal, contract_id: str) -> list[EffectiveRule]:
     """The rule in effect for every event type: the contract's own, or the default."""
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
@@ -56,7 +72,8 @@ def _find(session: Session, contract_id: str, event_type: str) -> NotificationRu
                                                           NotificationRule.event_type == event_type)).first()
 
 
-def set_rule(session: Session, principal: Principal, contract_id: str, event_type: str, data: RuleIn) -> RuleOut:
+def set_rule(session: Session, principal: Principal, contract_id: str, event_type: str,
+             data: RuleIn) -> EffectiveRule:
     """Replace the contract's rule for ``event_type`` (made, or revived, when it has none)."""
     principal.require("notifications.manage")
     type_ = _event_type(event_type)
@@ -79,7 +96,7 @@ def set_rule(session: Session, principal: Principal, contract_id: str, event_typ
     return _own(rule)
 
 
-def reset_rule(session: Session, principal: Principal, contract_id: str, event_type: str) -> RuleOut:
+def reset_rule(session: Session, principal: Principal, contract_id: str, event_type: str) -> EffectiveRule:
     """Back to the default for ``event_type`` (the contract's rule is marked dropped; with none,
     nothing changes and nothing is recorded). Returns the default now in effect."""
     principal.require("notifications.manage")

@@ -13,7 +13,8 @@ Every write is audited with the row it leaves. When each review falls due is
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from fleet.db import new_id, utcnow
 from fleet.errors import NotFound
 from fleet.models import Calendar, Contract, ReportSchedule
 from fleet.principal import Principal
-from fleet.schemas.schedules import NextReviewOut, ScheduleIn, ScheduleOut
+from fleet.schemas.schedules import ScheduleIn
 from fleet.tenancy import get_scoped
 from slas.calendars import BusinessCalendar
 from slas.schedule import ScheduleSpec, next_due
@@ -43,26 +44,49 @@ def _live(session: Session, contract_id: str) -> ReportSchedule | None:
                                                        ReportSchedule.deleted_at.is_(None)))
 
 
-def schedule_out(session: Session, row: ReportSchedule, contract: Contract, *,
-                 now: datetime | None = None) -> ScheduleOut:
+@dataclass(frozen=True, slots=True)
+class NextReview:
+    """The next review a schedule will issue: the period ``[from_, to)`` (local dates) and when."""
+
+    from_: date
+    to: date
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleState:
+    """A contract's live schedule and its next review (None: the contract's term is over)."""
+
+    id: str
+    contract_id: str
+    agency_id: str
+    cadence: str
+    working_day: int
+    created_at: datetime
+    created_by: str
+    next_review: NextReview | None
+
+
+def schedule_state(session: Session, row: ReportSchedule, contract: Contract, *,
+                   now: datetime | None = None) -> ScheduleState:
     nxt = next_due(spec_of(row), calendar_of(session, contract), now or utcnow(), last_day=contract.end_date)
-    return ScheduleOut(id=row.id, contract_id=row.contract_id, agency_id=row.agency_id,
-                       cadence=row.cadence, working_day=row.working_day,
-                       created_at=row.created_at, created_by=row.created_by,
-                       next_review=None if nxt is None else NextReviewOut(from_=nxt.start, to=nxt.end,
-                                                                          due_at=nxt.due_at))
+    return ScheduleState(id=row.id, contract_id=row.contract_id, agency_id=row.agency_id,
+                         cadence=row.cadence, working_day=row.working_day,
+                         created_at=row.created_at, created_by=row.created_by,
+                         next_review=None if nxt is None else NextReview(from_=nxt.start, to=nxt.end,
+                                                                         due_at=nxt.due_at))
 
 
-def get(session: Session, principal: Principal, contract_id: str) -> ScheduleOut:
+def get(session: Session, principal: Principal, contract_id: str) -> ScheduleState:
     principal.require("read")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
     row = _live(session, contract.id)
     if row is None:
         raise NotFound(f"contract {contract.number} has no report schedule", code="no_report_schedule")
-    return schedule_out(session, row, contract)
+    return schedule_state(session, row, contract)
 
 
-def put(session: Session, principal: Principal, contract_id: str, data: ScheduleIn) -> tuple[ScheduleOut, bool]:
+def put(session: Session, principal: Principal, contract_id: str, data: ScheduleIn) -> tuple[ScheduleState, bool]:
     """Create or replace the contract's schedule; ``True`` when it was created (or put again)."""
     principal.require("notifications.manage")
     contract = get_scoped(session, Contract, contract_id, principal, what="contract")
@@ -86,7 +110,7 @@ def put(session: Session, principal: Principal, contract_id: str, data: Schedule
                  entity_type="report_schedule", entity_id=row.id, agency_id=row.agency_id, before=before,
                  after=audit.snapshot(row), rows=[row], head=head,
                  scope=audit.Scope(contract.id, now))  # no figure moves
-    return schedule_out(session, row, contract, now=now), created
+    return schedule_state(session, row, contract, now=now), created
 
 
 def delete(session: Session, principal: Principal, contract_id: str) -> None:

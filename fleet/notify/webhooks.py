@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from fleet.notify import deliveries, destinations
 from fleet.notify.destinations import AllowedHosts, Resolver
 from fleet.pagination import Page, paginate
 from fleet.principal import Principal
-from fleet.schemas.notify import DeliveryOut, NotificationOut, WebhookCreatedOut, WebhookIn
+from fleet.schemas.notify import WebhookIn
 from fleet.tenancy import get_scoped, scoped
 
 
@@ -37,8 +38,9 @@ def new_secret() -> str:
 
 
 def register(session: Session, principal: Principal, data: WebhookIn, *, allowed: AllowedHosts,
-             resolve: Resolver | None = None) -> WebhookCreatedOut:
-    """Register a webhook (an agency's key: for its agency; admin, manager: the vendor's)."""
+             resolve: Resolver | None = None) -> Webhook:
+    """Register a webhook (an agency's key: for its agency; admin, manager: the vendor's). The
+    row holds the secret: the registration's answer is the only one that shows it."""
     principal.require("webhooks.manage")
     destinations.check(data.url, allowed, resolve)
     hook = Webhook(id=new_id(), agency_id=principal.agency_id, url=data.url, events=list(dict.fromkeys(data.events)),
@@ -47,8 +49,7 @@ def register(session: Session, principal: Principal, data: WebhookIn, *, allowed
     session.flush()
     audit.record(session, principal, action="webhook.register", entity_type="webhook", entity_id=hook.id,
                  agency_id=hook.agency_id, after=audit.snapshot(hook, exclude=("secret",)), rows=[hook])
-    return WebhookCreatedOut(id=hook.id, secret=hook.secret, url=hook.url, events=hook.events,
-                             created_at=hook.created_at)
+    return hook
 
 
 def get(session: Session, principal: Principal, webhook_id: str) -> Webhook:
@@ -79,20 +80,52 @@ def delete(session: Session, principal: Principal, webhook_id: str) -> None:
 
 
 # --- the delivery log -------------------------------------------------------------------------------
-def _delivery_out(d: Delivery, type: str | None) -> DeliveryOut:
-    out = DeliveryOut.model_validate(d)
-    out.type = type
-    return out
+@dataclass(frozen=True, slots=True)
+class DeliveryEntry:
+    """One delivery in the log: the row's fields and its notification's ``type``."""
+
+    id: str
+    notification_id: str
+    type: str | None
+    channel: str
+    target: str
+    status: str
+    attempts: int
+    last_error: str | None
+    delivered_at: datetime | None
+    next_attempt_at: datetime
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationEntry:
+    """One notification in the log, with the deliveries the reader may see (oldest first)."""
+
+    id: str
+    type: str
+    occurred_at: datetime
+    agency_id: str | None
+    contract_id: str | None
+    ticket_id: str | None
+    data: dict[str, Any]
+    created_at: datetime
+    deliveries: tuple[DeliveryEntry, ...]
+
+
+def _entry(d: Delivery, type: str | None) -> DeliveryEntry:
+    return DeliveryEntry(id=d.id, notification_id=d.notification_id, type=type, channel=d.channel, target=d.target,
+                         status=d.status, attempts=d.attempts, last_error=d.last_error, delivered_at=d.delivered_at,
+                         next_attempt_at=d.next_attempt_at, created_at=d.created_at)
 
 
 def webhook_deliveries(session: Session, principal: Principal, webhook_id: str, *, limit: int,
-                       cursor: str | None) -> Page[DeliveryOut]:
+                       cursor: str | None) -> Page[DeliveryEntry]:
     """The deliveries to one webhook, latest first, with their notification's type."""
     hook = get(session, principal, webhook_id)
     stmt = select(Delivery).where(Delivery.channel == "webhook", Delivery.target == hook.id)
     found = paginate(session, stmt, Delivery.id, limit=limit, cursor=cursor, newest_first=True)
     types = _types(session, {d.notification_id for d in found.items})
-    return Page([_delivery_out(d, types.get(d.notification_id)) for d in found.items], found.next_cursor)
+    return Page([_entry(d, types.get(d.notification_id)) for d in found.items], found.next_cursor)
 
 
 def _types(session: Session, notification_ids: set[str]) -> dict[str, str]:
@@ -115,32 +148,32 @@ def own_destinations(principal: Principal) -> ColumnElement[bool] | None:
 
 
 def list_notifications(session: Session, principal: Principal, *, limit: int,
-                       cursor: str | None) -> Page[NotificationOut]:
+                       cursor: str | None) -> Page[NotificationEntry]:
     """The notifications the principal may see, latest first (an agency: its own agency's), each
     with the deliveries it may see (an agency: those to its own destinations)."""
     principal.require("webhooks.manage")
     stmt = scoped(select(Notification), Notification, principal)
     found = paginate(session, stmt, Notification.id, limit=limit, cursor=cursor, newest_first=True)
     notes: list[Notification] = found.items
-    by_note: dict[str, list[DeliveryOut]] = defaultdict(list)
+    by_note: dict[str, list[Delivery]] = defaultdict(list)
     if notes:
         mine = own_destinations(principal)
         where = [Delivery.notification_id.in_([n.id for n in notes]), *([] if mine is None else [mine])]
         rows = session.scalars(select(Delivery).where(*where).order_by(Delivery.id))
         for d in rows:
-            by_note[d.notification_id].append(DeliveryOut.model_validate(d))
-    items = [NotificationOut(id=n.id, type=n.type, occurred_at=n.occurred_at, agency_id=n.agency_id,
-                             contract_id=n.contract_id, ticket_id=n.ticket_id, data=n.data, created_at=n.created_at,
-                             deliveries=[d.model_copy(update={"type": n.type}) for d in by_note[n.id]])
+            by_note[d.notification_id].append(d)
+    items = [NotificationEntry(id=n.id, type=n.type, occurred_at=n.occurred_at, agency_id=n.agency_id,
+                               contract_id=n.contract_id, ticket_id=n.ticket_id, data=n.data,
+                               created_at=n.created_at, deliveries=tuple(_entry(d, n.type) for d in by_note[n.id]))
              for n in notes]
     return Page(items, found.next_cursor)
 
 
-def retry(session: Session, principal: Principal, delivery_id: str, *, now: datetime | None = None) -> DeliveryOut:
+def retry(session: Session, principal: Principal, delivery_id: str, *, now: datetime | None = None) -> DeliveryEntry:
     """An admin's (or manager's) retry of a dead delivery (409 ``not_dead`` otherwise)."""
     d = deliveries.retry(session, principal, delivery_id, now=now or utcnow())
     type_ = session.scalar(select(Notification.type).where(Notification.id == d.notification_id))
-    return _delivery_out(d, type_)
+    return _entry(d, type_)
 
 
 def delivery_log(session: Session, principal: Principal, *, limit: int = 200) -> list[dict[str, Any]]:

@@ -1,12 +1,11 @@
-"""Registry shapes: agencies, calendars, contracts (with versioned SLA targets), units."""
+"""Registry commands (the request bodies the services take): agencies, calendars, contracts (with
+versioned SLA targets), units."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import Field, StrictBool, StrictInt, StrictStr, model_validator
 
 from fleet.schemas.types import (
     AgencyCode,
@@ -40,15 +39,6 @@ class AgencyIn(StrictInput):
     timezone: TimeZone
 
 
-class AgencyOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    code: str
-    name: str
-    timezone: str
-    created_at: datetime
-
-
 class CalendarIn(StrictInput):
     name: ShortName
     timezone: TimeZone
@@ -58,31 +48,11 @@ class CalendarIn(StrictInput):
     closures: list[Day] = Field(default_factory=list)
 
 
-class CalendarOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    name: str
-    timezone: str
-    weekly_hours: dict[str, list[list[str]]]
-    holiday_country: str | None
-    holiday_subdivision: str | None
-    closures: list[str]
-    created_at: datetime
-
-
 class SlaTargetIn(StrictInput):
     priority: Priority
     metric: Metric
     minutes: Annotated[StrictInt, Field(gt=0, le=525_600)]
     clock: ClockKind
-
-
-class SlaTargetOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    priority: str
-    metric: str
-    minutes: int
-    clock: str
 
 
 class ServiceCreditsIn(StrictInput):
@@ -145,42 +115,6 @@ class SlaPolicyIn(StrictInput):
         return self
 
 
-class SlaPolicyOut(BaseModel):
-    version: int
-    effective_from: datetime
-    reason: str | None
-    sla_targets: list[SlaTargetOut]
-
-
-class ServiceCreditsOut(BaseModel):
-    per_breach_amount: Decimal | None
-    aql_miss_percent: Decimal | None
-    cap_percent: Decimal | None
-
-
-class ContractOut(BaseModel):
-    id: str
-    agency_id: str
-    number: str
-    title: str
-    start_date: date
-    end_date: date
-    calendar_id: str
-    value: Decimal
-    currency: str
-    point_of_contact: str
-    aql_percent: Decimal
-    availability_target_percent: Decimal
-    exclude_scheduled_maintenance: bool
-    pause_allowed: bool
-    warning_percent: int
-    reporting_window_hours: int
-    service_credits: ServiceCreditsOut
-    sla_policy_version: int
-    sla_targets: list[SlaTargetOut]
-    created_at: datetime
-
-
 class UnitIn(StrictInput):
     contract_id: StrictStr
     serial: Serial
@@ -188,16 +122,3 @@ class UnitIn(StrictInput):
     site: Name
     in_service_at: Instant
     notes: Annotated[StrictStr, Field(max_length=2000)] | None = None
-
-
-class UnitOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    agency_id: str
-    contract_id: str
-    serial: str
-    model: str
-    site: str
-    in_service_at: datetime
-    notes: str | None
-    created_at: datetime

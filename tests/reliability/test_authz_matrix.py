@@ -45,13 +45,13 @@ from api.settings import Settings
 from api.web import SESSION_COOKIE
 from fleet import identity
 from fleet.db import new_id
-from fleet.models import Agency, Delivery, Notification, NotificationContact, Report, Ticket
+from fleet.models import Agency, Delivery, Notification, NotificationContact, Report, Ticket, Webhook
 from fleet.notify import deliveries, outbox, schedules, webhooks
 from fleet.notify.deliveries import Claimed, Outcome
 from fleet.notify.destinations import AllowedHosts
 from fleet.notify.mail import MailChannel, eml_name
 from fleet.principal import SYSTEM, Principal
-from fleet.schemas.notify import WebhookCreatedOut, WebhookIn
+from fleet.schemas.notify import WebhookIn
 from fleet.schemas.schedules import ScheduleIn
 from tests.builders import (
     add_event,
@@ -258,7 +258,7 @@ def _tenant(session: Any, code: str) -> Tenant:
 
 
 def _webhook_with_a_dead_delivery(session: Any, agency: Agency, ticket: Ticket, occurred_at: datetime
-                                  ) -> tuple[WebhookCreatedOut, Notification, Delivery]:
+                                  ) -> tuple[Webhook, Notification, Delivery]:
     """The agency's webhook (registered by its own key through the service) and a notification
     to it that the worker gave up on: claimed, then settled with a permanent failure (the e-mail
     to the agency contact of the same notification was delivered)."""
