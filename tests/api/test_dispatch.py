@@ -154,6 +154,19 @@ def test_the_assignment_as_of_an_earlier_instant_is_the_one_recorded_by_then(cli
     assert dispatch.dispatch_of(session, [ticket_id], as_of=T0) == {}
 
 
+def test_an_agency_sees_who_was_assigned_but_never_the_internal_reason(client, crew):
+    _assign(client, crew, "mgr", {"assignee": "dana"})
+    _assign(client, crew, "mgr", {"assignee": "eli", "reason": "Dana is on leave from noon"})
+    url = f"{API}/tickets/{crew['ticket'].id}"
+    theirs = client.get(url, headers=crew["agency_key"]).json()
+    ours = client.get(url, headers=crew["mgr"]).json()
+    assert [a["assignee"] for a in theirs["assignments"]] == ["dana", "eli"]
+    assert [a["assignee"] for a in ours["assignments"]] == ["dana", "eli"]
+    assert [a["reason"] for a in ours["assignments"]] == [None, "Dana is on leave from noon"]
+    assert [a["reason"] for a in theirs["assignments"]] == [None, None]
+    assert "on leave" not in client.get(url, headers=crew["agency_key"]).text
+
+
 def test_another_agencys_ticket_answers_an_agency_like_a_missing_one(client, session, crew):
     theirs = make_ticket(session, unit=make_unit(session))
     r = client.post(f"{API}/tickets/{theirs.id}/comments", headers=crew["agency_key"],
