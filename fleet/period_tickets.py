@@ -8,7 +8,6 @@ clocks read at ``at``), so a row-by-row tally of this list gives the compliance 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -41,36 +40,8 @@ def period_tickets(session: Session, principal: Principal, contract_id: str, *, 
         rows.append(PeriodTicket(
             id=e.id, number=e.number, unit_id=e.unit_id, unit_serial=serials.get(e.unit_id, ""),
             priority=e.sla.priority, initial_priority=initial_priority,
-            status=status_at(timeline.effective(e.facts, as_of=moments.as_of), moments.at),
+            status=timeline.status_at(timeline.effective(e.facts, as_of=moments.as_of), moments.at)[0],
             summary=e.summary, unit_down=bool(unit_down), reported_at=e.reported_at,
             recorded_at=recorded_at, policy_version=e.policy_version, metrics=e.sla.metrics))
     return PeriodTickets(contract_id=contract.id, contract_number=contract.number, from_=start_date, to=end_date,
                          timezone=ctx.calendar.timezone, as_of=moments.as_of, at=moments.at, tickets=tuple(rows))
-
-
-def status_at(effective: Sequence[timeline.Fact], at: datetime) -> str:
-    """The ticket's status at ``at`` from its effective timeline: the projection
-    :func:`fleet.timeline.replay` keeps (paused while a pause is open; otherwise the latest
-    milestone of the current cycle, a reopen starting a new cycle for restored, resolved and
-    closed), without re-checking the rules the stored timeline was checked against when written."""
-    cycle: set[str] = set()
-    seen: set[str] = set()
-    paused = False
-    for f in effective:
-        if f.occurred_at > at:
-            break
-        if f.type in timeline.MILESTONES:
-            cycle.add(f.type)
-            seen.add(f.type)
-            if f.type in ("resolved", "closed"):
-                paused = False
-        elif f.type in ("paused", "resumed"):
-            paused = f.type == "paused"
-        elif f.type == "reopened":
-            cycle.clear()
-    if paused:
-        return "paused"
-    for name in reversed(timeline.MILESTONES):
-        if name in cycle or (name in ("acknowledged", "on_site") and name in seen):
-            return name
-    return "open"

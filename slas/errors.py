@@ -35,3 +35,8 @@ class InvalidEvent(SlaError):
 
 class InvalidStatus(SlaError):
     """A unit status change names a state other than up, down or maintenance."""
+
+
+class ImpossibleEvent(SlaError):
+    """An event that the ticket's timeline cannot take (a milestone out of order, a pause
+    without a reason, anything but a reopen after closed): see :mod:`slas.lifecycle`."""
