@@ -30,10 +30,10 @@ from fleet.tenancy import get_scoped, scoped
 from fleet.ticket_facts import clock_inputs_where, facts_where
 from slas import clocks, credits
 from slas.calendars import BusinessCalendar, local_midnight
+from slas.clocks import most_urgent, percent_used
+from slas.compliance import all_passed
 from slas.compliance import compliance as tally
 from slas.vocabulary import FINISHED_STATUSES
-
-MINUTE = 60.0
 
 
 @dataclass(frozen=True)
@@ -285,11 +285,10 @@ def compliance_of(contract: Contract, ctx: ContractClocks, readings: Sequence[cl
     period_value = credits.prorated_value(contract.value, contract.start_date, contract.end_date,
                                           start_date, end_date)
     owed = credits.service_credits(rows, terms, period_value=period_value, currency=contract.currency)
-    verdicts = [r.passed for r in rows if r.passed is not None]
     return Compliance(
         contract_id=contract.id, contract_number=contract.number, from_=start_date, to=end_date,
         timezone=ctx.calendar.timezone, as_of=moments.as_of, at=moments.at, tickets=len(readings),
-        aql_percent=aql, passed=all(verdicts) if verdicts else None, metrics=tuple(rows), service_credits=owed)
+        aql_percent=aql, passed=all_passed(rows), metrics=tuple(rows), service_credits=owed)
 
 
 def evaluate_tickets(session: Session, tickets: Sequence[Ticket], moments: Instants
@@ -309,11 +308,6 @@ def evaluate_tickets(session: Session, tickets: Sequence[Ticket], moments: Insta
         yield t, sla
 
 
-def percent_used(m: clocks.MetricClock) -> float | None:
-    """How much of the clock's target is used, in percent (None for a target of 0 minutes)."""
-    return round(100 * m.elapsed.total_seconds() / (m.target_minutes * MINUTE), 1) if m.target_minutes else None
-
-
 def at_risk(session: Session, principal: Principal, *, contract_id: str | None = None,
             now: datetime | None = None, limit: int = 200) -> list[AtRisk]:
     """Open tickets with a running clock past the contract's warning threshold (or already
@@ -328,7 +322,8 @@ def at_risk(session: Session, principal: Principal, *, contract_id: str | None =
         risky = [m for m in sla.metrics if m.stopped_at is None and (m.at_risk or m.breached)]
         if not risky:
             continue
-        m = min(risky, key=lambda c: (c.due_at or moments.at))
+        m = most_urgent(risky)
+        assert m is not None  # risky clocks are not stopped
         used = percent_used(m)
         found.append(AtRisk(
             ticket_id=t.id, number=t.number, unit_id=t.unit_id, contract_id=t.contract_id, priority=sla.priority,

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, cast
 
 from sqlalchemy import select
@@ -43,6 +42,7 @@ from slas.availability import (
     UnitState,
     fleet_availability,
     local_month_label,
+    meets_target,
     months_between,
     state_timeline,
 )
@@ -161,13 +161,9 @@ def _figures(f: UnitAvailability) -> dict[str, Any]:
 
 
 def _verdict(contract: Contract, f: UnitAvailability) -> dict[str, Any]:
-    """Target, pass/fail (exact: uptime × 100 ≥ target × (period − excluded), no float rounding)."""
+    """The contract's target and definition, and :func:`slas.availability.meets_target`'s verdict."""
     target = Decimal(contract.availability_target_percent)
-    denominator = f.period - f.excluded
-    passed = None
-    if denominator > timedelta(0):
-        passed = Fraction(f.uptime // timedelta(microseconds=1)) * 100 >= Fraction(target) * (
-            denominator // timedelta(microseconds=1))
+    passed = meets_target(f, target)
     exclude = contract.exclude_scheduled_maintenance
     return {"definition": AVAILABILITY_TERMS[availability_definition(exclude)].api_label,
             "exclude_scheduled_maintenance": exclude,

@@ -23,7 +23,6 @@ from fleet.sla_service import (
     evaluate_period,
     evaluate_tickets,
     instants,
-    percent_used,
     period_bounds,
 )
 from fleet.tenancy import get_scoped, scope_filter
@@ -68,14 +67,6 @@ class WorkItem:
         return "ok"
 
 
-def _pick(sla: clocks.TicketSla) -> clocks.MetricClock | None:
-    running = [m for m in sla.metrics if m.stopped_at is None and m.state in ("running", "breached", "paused")]
-    if not running:
-        return None
-    # breached clocks first, then the soonest due; paused ones (no due date moving) last
-    return min(running, key=lambda m: (m.state == "paused", not m.breached, m.due_at or _FAR))
-
-
 def open_work(session: Session, principal: Principal, *, now: datetime | None = None,
               limit: int = 500) -> list[WorkItem]:
     """Open tickets the principal may see, most urgent first: breached, then at risk, then by
@@ -91,13 +82,13 @@ def open_work(session: Session, principal: Principal, *, now: datetime | None = 
     items: list[WorkItem] = []
     for ticket, sla in evaluate_tickets(session, [r[0] for r in rows], moments):
         serial, site, number, window = places[ticket.id]
-        m = _pick(sla)
+        m = clocks.most_urgent(sla.metrics)
         items.append(WorkItem(
             ticket_id=ticket.id, number=ticket.number, priority=sla.priority, status=ticket.status,
             summary=ticket.summary, reported_at=ticket.reported_at, unit_id=ticket.unit_id, unit_serial=serial,
             site=site, contract_number=number, metric=m.metric if m else None, due_at=m.due_at if m else None,
             state=m.state if m else "met", breached=bool(m and m.breached), at_risk=bool(m and m.at_risk),
-            percent_used=percent_used(m) if m else None,
+            percent_used=clocks.percent_used(m) if m else None,
             late_by_minutes=lateness.late_by_minutes(ticket.reported_at, ticket.recorded_at, window)))
     rank = {"breached": 0, "at-risk": 1, "ok": 2, "paused": 3}
     items.sort(key=lambda i: (rank[i.urgency] if i.metric else 4, i.due_at or _FAR, i.priority, i.number))

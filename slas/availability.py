@@ -43,6 +43,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 from itertools import groupby
 from operator import itemgetter
 from typing import Literal
@@ -367,3 +369,13 @@ def local_month_label(month_start: datetime, tz: str) -> date:
     """The local first-of-month date of a slice from :func:`months_between`."""
     local = month_start.astimezone(ZoneInfo(tz)).date()
     return local.replace(day=1)
+
+
+def meets_target(f: UnitAvailability, target_percent: Decimal) -> bool | None:
+    """Availability ≥ target, exactly: uptime × 100 ≥ target × (period − excluded), in whole
+    microseconds and fractions (no float rounding). None when there is no figure (nothing measured)."""
+    denominator = f.period - f.excluded
+    if denominator <= timedelta(0):
+        return None
+    us = timedelta(microseconds=1)
+    return Fraction(f.uptime // us) * 100 >= Fraction(target_percent) * (denominator // us)

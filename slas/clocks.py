@@ -204,3 +204,18 @@ def pause_spans(reported: datetime, events: Sequence[E], at: datetime) -> list[t
     _scan(reported, "P4", events, at, at, True, True, marks)
     return marks
 
+
+
+_FAR = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def most_urgent(metrics: Iterable[MetricClock]) -> MetricClock | None:
+    """The clock to act on first among those still counting or paused (not stopped): breached
+    ones first, then the soonest due; paused ones (no due time moving) last. None: all stopped."""
+    live = [m for m in metrics if m.stopped_at is None and m.state in ("running", "breached", "paused")]
+    return min(live, key=lambda m: (m.state == "paused", not m.breached, m.due_at or _FAR), default=None)
+
+
+def percent_used(m: MetricClock) -> float | None:
+    """How much of the clock's target is used, in percent to one place (None for a 0-minute target)."""
+    return round(100 * m.elapsed.total_seconds() / (m.target_minutes * 60.0), 1) if m.target_minutes else None

@@ -105,3 +105,9 @@ def compliance(tickets: Iterable[TicketSla], *, aql_percent: float) -> list[Metr
             else:
                 tally.pending += 1
     return [_row(key, tallies[key], aql_percent, aql) for key in sorted(tallies, key=_order)]
+
+
+def all_passed(rows: Iterable[MetricCompliance]) -> bool | None:
+    """The period's verdict: every row with a verdict passed (None: no row has one yet)."""
+    verdicts = [r.passed for r in rows if r.passed is not None]
+    return all(verdicts) if verdicts else None
