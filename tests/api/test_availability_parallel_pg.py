@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -67,7 +68,7 @@ def _availability(world: tuple[Database, str, datetime]) -> dict[str, Any]:
     with db.transaction(write=False) as s:
         out = uptime.contract_availability(s, SYSTEM, contract_id, start_date=date(2026, 1, 1),
                                            end_date=date(2026, 4, 1), at=None, as_of=as_of)
-    return out.model_dump()
+    return asdict(out)
 
 
 def test_the_two_connection_read_gives_the_one_connection_figures(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
