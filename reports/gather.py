@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 from fleet import registry, sla_service
 from fleet.db import utcnow
 from fleet.errors import Invalid, NotFound
-from fleet.gcpause import gc_paused
 from fleet.models import Contract, Report, Unit
 from fleet.principal import Principal
 from fleet.tenancy import get_scoped
@@ -192,8 +191,7 @@ def produce(read: Session, write: Session, principal: Principal, request: Report
     data = gather(read, principal, resolved, vendor=vendor)
     say("render")
     render = renderer or (lambda d: render_pdf(d, timeout_s=timeout_s, memory_mb=memory_mb))
-    with gc_paused():
-        pdf = render(data)
+    pdf = render(data)
     say("issue")
     existing = write.get(Report, resolved.report_id)
     if existing is not None:  # issued meanwhile by another request: the first one stands

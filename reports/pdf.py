@@ -33,6 +33,7 @@ import pydyf  # type: ignore[import-untyped]
 from weasyprint import HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from fleet.gcpause import gc_paused
 from reports.compose import render_report
 from reports.data import ContractReviewData, TrackRecordData, UnitHistoryData
 from reports.errors import RenderFailed
@@ -225,8 +226,14 @@ def render_pdf(
     memory_mb: int = 1536,
 ) -> bytes:
     """Render ``data`` to PDF bytes in a worker process limited to ``memory_mb`` of address
-    space and ``timeout_s`` seconds of wall time. Raises :class:`RenderFailed` otherwise."""
-    return render_in_worker(render_report(data), timeout_s=timeout_s, memory_mb=memory_mb)[0]
+    space and ``timeout_s`` seconds of wall time. Raises :class:`RenderFailed` otherwise.
+
+    The collector is paused (:mod:`fleet.gcpause`) while the HTML is built here, a bounded
+    computation over cycle-free report data, and not while the worker process writes the PDF:
+    a pause is process-wide, and that wait may last up to ``timeout_s``."""
+    with gc_paused():
+        rendered = render_report(data)
+    return render_in_worker(rendered, timeout_s=timeout_s, memory_mb=memory_mb)[0]
 
 
 def render_in_worker(rendered: RenderedReport, *, timeout_s: float, memory_mb: int) -> tuple[bytes, RenderStats]:
