@@ -6,7 +6,10 @@ priority change moves it, so the caller re-plans after every ticket write, and c
 again when it comes due (:func:`is_due`) before telling anyone.
 
 - A ``warning`` is planned for a ``running`` clock not yet at risk: the instant its elapsed time
-  reaches ``warning_ratio`` × target (the same threshold as ``at_risk``).
+  reaches ``warning_ratio`` × target (the same threshold as ``at_risk``). A clock already at risk
+  when the plan is made (a ticket recorded late, a priority raised, a correction) has its warning
+  due at once, at ``sla.at``: its assignee must not first hear of it at the breach. The caller
+  drops a warning it has already told (re-planning after the warning fired would plan it again).
 - A ``breach`` is planned for a ``running`` clock: the first instant
   its elapsed time is *more* than the target (a clock exactly at its target is not breached).
 - A paused clock has no alarm: the resume is a ticket write, which re-plans. A stopped, breached
@@ -54,6 +57,8 @@ def plan(sla: TicketSla, *, calendar: Clock, warning_ratio: float) -> list[Alarm
         warn = threshold(m, warning_ratio)
         if not m.at_risk and m.elapsed < warn:
             alarms.append(Alarm(m.metric, "warning", clock.add(sla.at, warn - m.elapsed)))
+        elif m.at_risk:
+            alarms.append(Alarm(m.metric, "warning", sla.at))
         target = timedelta(minutes=m.target_minutes)
         alarms.append(Alarm(m.metric, "breach", clock.add(sla.at, target - m.elapsed + _PAST)))
     return alarms

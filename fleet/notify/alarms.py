@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from fleet import audit, timeline
-from fleet.models import ClockAlarm, Contract, Ticket
+from fleet.models import ClockAlarm, Contract, Notification, Ticket
 from fleet.notify.outbox import emit, local_text, ticket_data
 from fleet.principal import Principal
 from fleet.sla_service import ContractClocks, Instants
@@ -43,13 +43,32 @@ def replan(session: Session, ticket: Ticket, facts: Sequence[timeline.Fact] | No
     if facts is None:
         facts = facts_where(session, [Ticket.id == ticket.id]).get(ticket.id, [])
     _, sla = clocks.evaluate(ticket.reported_at, ticket.initial_priority, facts, Instants(as_of=now, at=now))
-    planned = alarms.plan(sla, calendar=clocks.calendar, warning_ratio=clocks.warning_ratio)
+    planned = _untold(session, ticket, sla, alarms.plan(sla, calendar=clocks.calendar,
+                                                         warning_ratio=clocks.warning_ratio), now)
     connection = session.connection()
     connection.execute(_DELETE, {"ticket_id": ticket.id})
     if planned:
         connection.execute(_INSERT, [{"ticket_id": ticket.id, "agency_id": ticket.agency_id, "metric": a.metric,
                                       "kind": a.kind, "due_at": a.due_at} for a in planned])
     return planned
+
+
+def _untold(session: Session, ticket: Ticket, sla: Any, planned: list[alarms.Alarm], now: datetime
+            ) -> list[alarms.Alarm]:
+    """``planned`` without the warnings due at once that were already told (a clock already at
+    risk plans its warning now; once told, re-planning must not plan it again). Only a clock at
+    risk costs the lookup."""
+    at_once = {a.metric for a in planned if a.kind == "warning" and a.due_at <= now}
+    if not at_once:
+        return planned
+    keys = {_dedupe_key("warning", ticket.id, m, sla.priority): m.metric for m in sla.metrics if m.metric in at_once}
+    told = {keys[k] for k in session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys)))}
+    return [a for a in planned if not (a.kind == "warning" and a.metric in told and a.due_at <= now)]
+
+
+def _dedupe_key(kind: str, ticket_id: str, clock: Any, priority: str) -> str:
+    """One notification per ticket, metric, priority and target for each kind of alarm."""
+    return f"{_KIND_TYPE[kind]}:{ticket_id}:{clock.metric}:{priority}:{clock.target_minutes}"
 
 
 def any_due(session: Session, *, now: datetime) -> bool:
@@ -99,7 +118,7 @@ def _tell(session: Session, principal: Principal, ticket: Ticket, clock: Any, ki
                 due_local=local_text(due_at, data["timezone"]) if due_at else None,
                 warning_percent=round(warning_ratio * 100), priority=priority)
     note = emit(session, principal, type=type_, occurred_at=now,  # type: ignore[arg-type]
-                dedupe_key=f"{type_}:{ticket.id}:{clock.metric}:{priority}:{clock.target_minutes}",
+                dedupe_key=_dedupe_key(kind, ticket.id, clock, priority),
                 agency_id=ticket.agency_id, contract_id=ticket.contract_id, ticket_id=ticket.id, data=data,
                 priority=priority)
     return note is not None

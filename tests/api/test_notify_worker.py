@@ -103,6 +103,21 @@ def test_the_warning_reaches_the_assignee_when_the_clock_reaches_its_warning_per
     assert _worker(db, inbox, at=warn_at + timedelta(minutes=1)).tick().alarms == 0  # told once
 
 
+def test_a_ticket_recorded_past_its_warning_warns_the_assignee_at_once_and_only_once(db, session: Session) -> None:
+    engineer = make_user(session, "engineer", team="Atlantic")
+    make_contact(session, "engineer", "eng@vendor.example", username=engineer.username)
+    ticket = _p1_ticket(session, minutes_ago=50)  # the P1 response warning was due at 45 minutes
+    assign_ticket(session, ticket, engineer.username)
+    inbox = Inbox()
+    assert _worker(db, inbox, at=utcnow() + timedelta(seconds=1)).tick().alarms == 1
+    assert [m.target for m in inbox.got if m.type == "clock.warning"] == ["eng@vendor.example"]
+    kinds = {(a.metric, a.kind) for a in session.scalars(select(ClockAlarm).where(ClockAlarm.ticket_id == ticket.id))}
+    assert ("response", "warning") not in kinds and ("response", "breach") in kinds  # told: not planned again
+    add_event(session, ticket, "on_site", utcnow())  # another write re-plans: still not again
+    assert _worker(db, inbox, at=utcnow() + timedelta(seconds=1)).tick().alarms == 0
+    assert len(_notes(session, "clock.warning")) == 1
+
+
 def test_a_pause_cancels_the_alarms_and_the_resume_plans_them_again(session: Session) -> None:
     ticket = _p1_ticket(session, minutes_ago=20)
     add_event(session, ticket, "paused", utcnow() - timedelta(minutes=10), reason="waiting for the site to open")

@@ -46,10 +46,12 @@ def test_a_business_hours_alarm_falls_inside_business_hours() -> None:
     assert alarms[("response", "breach")] == ny(3, 9) + US
 
 
-def test_a_clock_already_at_risk_plans_only_its_breach() -> None:
+def test_a_clock_already_at_risk_plans_its_warning_at_once_and_its_breach() -> None:
+    """A ticket recorded late (or a priority raised) past the warning: the assignee is warned
+    now, not first told at the breach."""
     sla = read("P1", ny(2, 9), ny(2, 9, 50))
-    kinds = [(a.metric, a.kind) for a in plan(sla, calendar=BIZ, warning_ratio=0.75)]
-    assert ("response", "warning") not in kinds and ("response", "breach") in kinds
+    due = {(a.metric, a.kind): a.due_at for a in plan(sla, calendar=BIZ, warning_ratio=0.75)}
+    assert due[("response", "warning")] == ny(2, 9, 50) and due[("response", "breach")] > ny(2, 9, 50)
 
 
 def test_a_paused_or_stopped_clock_has_no_alarm() -> None:
@@ -77,6 +79,10 @@ def test_every_planned_alarm_is_due_at_its_instant_and_not_a_microsecond_before(
     reported = ny(2, 0) + timedelta(minutes=start)
     at = reported + timedelta(minutes=minutes_in)
     for alarm in plan(read(priority, reported, at, ratio=ratio), calendar=BIZ, warning_ratio=ratio):
+        if alarm.due_at == at:  # at risk already: warned at once
+            assert alarm.kind == "warning" and is_due(read(priority, reported, at, ratio=ratio), alarm.metric,
+                                                      "warning") is not None
+            continue
         assert alarm.due_at > at
         assert is_due(read(priority, reported, alarm.due_at, ratio=ratio), alarm.metric, alarm.kind) is not None
         assert is_due(read(priority, reported, alarm.due_at - US, ratio=ratio), alarm.metric, alarm.kind) is None
