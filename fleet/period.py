@@ -41,7 +41,7 @@ from fleet.db import utcnow
 from fleet.errors import Conflict, Invalid
 from fleet.models import Contract, MaintenanceWindow, Rating, StatusEvent, Ticket, TicketEvent, Unit
 from fleet.ticket_facts import timelines_where
-from fleet.ticket_views import WorkLogView, work_logs_out
+from fleet.ticket_views import WorkLogView, work_logs_of
 from slas.calendars import local_midnight
 
 _EVENTS = cast(Table, StatusEvent.__table__)
@@ -190,7 +190,7 @@ def read(session: Session, contract: Contract, p: Period, *, unit_id: str | None
             select(Rating.id, Rating.ticket_id, Rating.score).join(Ticket, Ticket.id == Rating.ticket_id)
             .where(*where, Rating.recorded_at <= p.as_of).order_by(Rating.id))]
     if work_logs and tickets:
-        logs = [w for per_ticket in work_logs_out(session, [t.id for t in tickets]).values() for w in per_ticket
+        logs = [w for per_ticket in work_logs_of(session, [t.id for t in tickets]).values() for w in per_ticket
                 if w.recorded_at <= p.as_of]
         record.work_logs = sorted(logs, key=lambda w: (w.started_at, w.id))
     return record

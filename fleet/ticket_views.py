@@ -127,7 +127,7 @@ class TicketDetail(TicketView):
 
 
 # --- reading ----------------------------------------------------------------------------------
-def work_logs_out(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[WorkLogView]]:
+def work_logs_of(session: Session, ticket_ids: Sequence[str]) -> dict[str, list[WorkLogView]]:
     """The tickets' work logs with their minutes and parts, per ticket, in ``started_at`` order
     (bare columns; the parts in one more query, only when there are logs)."""
     logs = session.connection().execute(
@@ -173,7 +173,7 @@ def detail(session: Session, principal: Principal, ticket_id: str) -> TicketDeta
     corrected_by = {e.corrects_id: e.id for e in rows if e.type == "corrected" and e.corrects_id}
     events = tuple(EventView(**e._asdict(), superseded=e.id in corrected_by, superseded_by=corrected_by.get(e.id),
                              **lateness.flags(e.occurred_at, e.recorded_at, window)) for e in rows)
-    logs = tuple(work_logs_out(session, [ticket.id])[ticket.id])
+    logs = tuple(work_logs_of(session, [ticket.id])[ticket.id])
     rating = None if found[1] is None else RatingView(ticket.id, found[1], found[2], found[3])
     return TicketDetail(**{k: getattr(ticket, k) for k in _TICKET_FIELDS},
                         **lateness.flags(ticket.reported_at, ticket.recorded_at, window),
@@ -191,14 +191,14 @@ def reporting_window_hours(session: Session, contract_id: str) -> int:
     return window
 
 
-def ticket_out(session: Session, ticket: Ticket) -> TicketView:
+def ticket_view(session: Session, ticket: Ticket) -> TicketView:
     """A ticket as answered, with its ``recorded_late`` flag (its contract's window read once)."""
     return TicketView(**{k: getattr(ticket, k) for k in _TICKET_FIELDS},
                       **lateness.flags(ticket.reported_at, ticket.recorded_at,
                                        reporting_window_hours(session, ticket.contract_id)))
 
 
-def event_out(session: Session, event: TicketEvent) -> EventView:
+def event_view(session: Session, event: TicketEvent) -> EventView:
     """A just-recorded event as answered, with its ``recorded_late`` flag."""
     contract_id = session.execute(select(Ticket.contract_id).where(Ticket.id == event.ticket_id)).scalar_one()
     return EventView(**{k: getattr(event, k) for k in _EVENT_FIELDS},

@@ -25,7 +25,7 @@ def create_ticket(body: TicketIn, session: SessionDep, principal: PrincipalDep, 
                   ) -> JSONResponse:
     def produce() -> TicketOut:
         ticket = tickets.create_ticket(session, principal, body)
-        return TicketOut.model_validate(ticket_views.ticket_out(session, ticket))
+        return TicketOut.model_validate(ticket_views.ticket_view(session, ticket))
 
     return respond(session, principal, key, "POST /tickets", body, produce)
 
@@ -65,7 +65,7 @@ def add_event(ticket_id: str, body: EventIn, session: SessionDep, principal: Pri
               key: IdempotencyKey = None) -> JSONResponse:
     def produce() -> EventOut:
         event = tickets.add_event(session, principal, ticket_id, body)
-        return EventOut.model_validate(ticket_views.event_out(session, event))
+        return EventOut.model_validate(ticket_views.event_view(session, event))
 
     return respond(session, principal, key, f"POST /tickets/{ticket_id}/events", body, produce)
 
@@ -75,7 +75,7 @@ def correct_event(ticket_id: str, body: CorrectionIn, session: SessionDep, princ
                   key: IdempotencyKey = None) -> JSONResponse:
     def produce() -> EventOut:
         correction = tickets.correct_event(session, principal, ticket_id, body)
-        return EventOut.model_validate(ticket_views.event_out(session, correction))
+        return EventOut.model_validate(ticket_views.event_view(session, correction))
 
     return respond(session, principal, key, f"POST /tickets/{ticket_id}/corrections", body, produce)
 
@@ -85,7 +85,7 @@ def add_work_log(ticket_id: str, body: WorkLogIn, session: SessionDep, principal
                  key: IdempotencyKey = None) -> JSONResponse:
     def produce() -> WorkLogOut:
         log = tickets.add_work_log(session, principal, ticket_id, body)
-        logs = ticket_views.work_logs_out(session, [log.ticket_id])[log.ticket_id]
+        logs = ticket_views.work_logs_of(session, [log.ticket_id])[log.ticket_id]
         return WorkLogOut.model_validate(next(w for w in logs if w.id == log.id))
 
     return respond(session, principal, key, f"POST /tickets/{ticket_id}/work-logs", body, produce)

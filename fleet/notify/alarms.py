@@ -26,6 +26,7 @@ from fleet.principal import Principal
 from fleet.sla_service import ContractClocks, Instants
 from fleet.ticket_facts import facts_where
 from slas import alarms
+from slas.clocks import MetricClock, TicketSla
 
 _ALARMS = cast(Table, ClockAlarm.__table__)
 _DELETE = delete(_ALARMS).where(_ALARMS.c.ticket_id == bindparam("ticket_id"))
@@ -53,7 +54,7 @@ def replan(session: Session, ticket: Ticket, facts: Sequence[timeline.Fact] | No
     return planned
 
 
-def _untold(session: Session, ticket: Ticket, sla: Any, planned: list[alarms.Alarm], now: datetime
+def _untold(session: Session, ticket: Ticket, sla: TicketSla, planned: list[alarms.Alarm], now: datetime
             ) -> list[alarms.Alarm]:
     """``planned`` without the warnings due at once that were already told (a clock already at
     risk plans its warning now; once told, re-planning must not plan it again). Only a clock at
@@ -63,10 +64,10 @@ def _untold(session: Session, ticket: Ticket, sla: Any, planned: list[alarms.Ala
         return planned
     keys = {_dedupe_key("warning", ticket.id, m, sla.priority): m.metric for m in sla.metrics if m.metric in at_once}
     told = {keys[k] for k in session.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(keys)))}
-    return [a for a in planned if not (a.kind == "warning" and a.metric in told and a.due_at <= now)]
+    return [a for a in planned if not (a.kind == "warning" and a.metric in told)]
 
 
-def _dedupe_key(kind: str, ticket_id: str, clock: Any, priority: str) -> str:
+def _dedupe_key(kind: str, ticket_id: str, clock: MetricClock, priority: str) -> str:
     """One notification per ticket, metric, priority and target for each kind of alarm."""
     return f"{_KIND_TYPE[kind]}:{ticket_id}:{clock.metric}:{priority}:{clock.target_minutes}"
 
