@@ -34,6 +34,7 @@ from weasyprint import HTML, Attachment
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from fleet.gcpause import gc_paused
+from reports import worker_process
 from reports.compose import render_report
 from reports.data import ContractReviewData, TrackRecordData, UnitHistoryData
 from reports.errors import RenderFailed
@@ -169,23 +170,25 @@ def build_pdf(
 
 
 def _worker(conn: multiprocessing.connection.Connection, rendered: RenderedReport, memory_mb: int) -> None:
-    """Child process: limit the address space, write the PDF, send ``("ok", bytes)`` or an error."""
+    """Child process: limit the address space, write the PDF, send ``("ok", bytes)`` or an error,
+    leave (:mod:`reports.worker_process` says why the out-of-memory answer is prepared first)."""
+    out_of_memory = worker_process.prepared(("memory", f"the renderer ran out of memory (limit {memory_mb} MB)"))
+    answered = False
     try:
-        limit = memory_mb * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        worker_process.limit_address_space(memory_mb)
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         pdf = write_pdf(rendered)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         conn.send(("ok", (pdf, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)))
-    except MemoryError:
-        conn.send(("memory", f"the renderer ran out of memory (limit {memory_mb} MB)"))
+        answered = True
     except BaseException as exc:  # report any failure to the parent
-        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
+        if worker_process.ran_out_of_memory(exc):
+            conn.send_bytes(out_of_memory)
+        else:
+            conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
+        answered = True
     finally:
-        conn.close()
+        worker_process.end(conn, 0 if answered else 1)
 
 
 _CONTEXT: multiprocessing.context.BaseContext | None = None

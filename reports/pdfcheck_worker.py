@@ -11,6 +11,8 @@ import logging
 import multiprocessing.connection
 import resource
 
+from reports import worker_process
+
 # Imported here, not in the functions: the forkserver preloads this module, so a worker starts
 # with pyHanko loaded (importing it costs about a second).
 from reports.pdfcheck import Inspection, VerifyLimits, inspect_pdf
@@ -18,13 +20,13 @@ from reports.pdfcheck import Inspection, VerifyLimits, inspect_pdf
 
 def _worker(conn: multiprocessing.connection.Connection, pdf: bytes, issued_len: int | None,
             limits: VerifyLimits) -> None:
-    """Child process: limit the address space, inspect, send the :class:`Inspection`."""
+    """Child process: limit the address space, inspect, send the :class:`Inspection`, leave
+    (:mod:`reports.worker_process` says why the out-of-memory answer is prepared first)."""
+    out_of_memory = worker_process.prepared(
+        Inspection(too_complex=f"reading the PDF needs more than {limits.memory_mb} MB of memory"))
+    answered = False
     try:
-        limit = limits.memory_mb * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        worker_process.limit_address_space(limits.memory_mb)
         logging.getLogger("pyhanko").setLevel(logging.ERROR)  # it logs each rejection with every path (MBs)
         # The forkserver preloaded WeasyPrint and pyHanko: without this every collection of the
         # oldest generation walks all their objects again, and the analysis allocates a lot.
@@ -32,12 +34,15 @@ def _worker(conn: multiprocessing.connection.Connection, pdf: bytes, issued_len:
         found = inspect_pdf(pdf, issued_len, limits)
         usage = resource.getrusage(resource.RUSAGE_SELF)
         conn.send(dataclasses.replace(found, cpu_s=usage.ru_utime + usage.ru_stime))
-    except MemoryError:
-        conn.send(Inspection(too_complex=f"reading the PDF needs more than {limits.memory_mb} MB of memory"))
+        answered = True
     except BaseException as exc:  # report any failure to the parent
-        conn.send(Inspection(unreadable=f"{type(exc).__name__}: {str(exc)[:200]}"))
+        if worker_process.ran_out_of_memory(exc):
+            conn.send_bytes(out_of_memory)
+        else:
+            conn.send(Inspection(unreadable=f"{type(exc).__name__}: {str(exc)[:200]}"))
+        answered = True
     finally:
-        conn.close()
+        worker_process.end(conn, 0 if answered else 1)
 
 
 def inspect_in_worker(pdf: bytes, issued_len: int | None, limits: VerifyLimits) -> Inspection:

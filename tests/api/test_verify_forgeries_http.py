@@ -91,7 +91,8 @@ def test_an_upload_over_the_limits_answers_422_and_the_server_goes_on(
     from api.app import create_app
 
     _report_id, pdf = issued
-    tight = create_app(settings.model_copy(update={"verify_memory_mb": 48}), db=db)
+    # Memory is the limit under test: a slow machine must not reach the time budget first.
+    tight = create_app(settings.model_copy(update={"verify_memory_mb": 48, "verify_timeout_seconds": 300}), db=db)
     with TestClient(tight, raise_server_exceptions=False) as client:
         files = {"file": ("r.pdf", forgeries.countersign(pdf, officer, visible=False), "application/pdf")}
         r = client.post("/api/v1/reports/verify", headers=world.manager, files=files)

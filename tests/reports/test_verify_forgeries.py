@@ -150,7 +150,7 @@ def test_a_pdf_over_the_limits_is_refused_not_judged(session: Session, issued: R
         verify_pdf(session, countersigned, limits=VerifyLimits(max_objects=100))
     assert info.value.code == "pdf_too_complex"
     with pytest.raises(PdfTooComplex, match="memory"):
-        verify_pdf(session, countersigned, limits=VerifyLimits(memory_mb=48))
+        verify_pdf(session, countersigned, limits=VerifyLimits(memory_mb=48, timeout_s=300))  # time is not what trips
     with pytest.raises(PdfTooComplex, match="revisions after the issued one"):
         verify_pdf(session, forgeries.countersign(countersigned, forger, visible=False, name="again"),
                    limits=VerifyLimits(max_revisions=1))
