@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +24,11 @@ from api.settings import Settings
 from fleet.db import Database, make_engine
 
 PG_URL = os.environ.get("SLATRACK_TEST_DATABASE_URL", "")
+
+# Speed is the benchmarks' business (bench/), never a test's: no per-example deadline, so a slow
+# or busy CI machine cannot fail a property that holds.
+hypothesis_settings.register_profile("slatrack", deadline=None)
+hypothesis_settings.load_profile("slatrack")
 
 
 @pytest.fixture(scope="session")
