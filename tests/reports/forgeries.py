@@ -5,6 +5,8 @@ bytes (what an attacker with pyHanko or any PDF editor can do), and the legitima
 from __future__ import annotations
 
 import io
+import re
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -212,3 +214,20 @@ def hidden_field_with_javascript(pdf: bytes) -> bytes:
         w.update_container(form)
 
     return append(pdf, change)
+
+
+def xref_bomb(pdf: bytes, *, inflated_mb: int = 512) -> bytes:
+    """A revision whose cross-reference stream is about half a megabyte on disk and inflates to
+    ``inflated_mb`` of zeros (a decompression bomb): a reader must decode it before it knows
+    anything else of the revision, so the upload costs memory, not bytes."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    root, size = reader.trailer.raw_get("/Root"), int(reader.trailer["/Size"])
+    deflate, chunk = zlib.compressobj(9), bytes(1024 * 1024)
+    body = b"".join(deflate.compress(chunk) for _ in range(inflated_mb)) + deflate.flush()
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    start = len(pdf) + 1
+    head = (f"{size} 0 obj\n<< /Type /XRef /Size {size + 1} /W [1 4 2] /Index [{size} 1] /Root "
+            f"{root.idnum} {root.generation} R /Prev {prev} /Filter /FlateDecode /Length {len(body)} >>\nstream\n")
+    return pdf + b"\n" + head.encode() + body + f"\nendstream\nendobj\nstartxref\n{start}\n%%EOF\n".encode()

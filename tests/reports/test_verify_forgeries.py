@@ -149,12 +149,24 @@ def test_a_pdf_over_the_limits_is_refused_not_judged(session: Session, issued: R
     with pytest.raises(PdfTooComplex, match="objects") as info:
         verify_pdf(session, countersigned, limits=VerifyLimits(max_objects=100))
     assert info.value.code == "pdf_too_complex"
-    with pytest.raises(PdfTooComplex, match="memory"):
-        verify_pdf(session, countersigned, limits=VerifyLimits(memory_mb=48, timeout_s=300))  # time is not what trips
+    # Below the reader's own size: "memory" at once, or, starved at an unlucky point, the time budget.
+    with pytest.raises(PdfTooComplex, match=r"needs more than 48 MB of memory|took longer than 20 s"):
+        verify_pdf(session, countersigned, limits=VerifyLimits(memory_mb=48, timeout_s=20))
+    with pytest.raises(PdfTooComplex, match=r"checking the PDF took longer than 0\.01 s"):
+        verify_pdf(session, countersigned, limits=VerifyLimits(timeout_s=0.01))
     with pytest.raises(PdfTooComplex, match="revisions after the issued one"):
         verify_pdf(session, forgeries.countersign(countersigned, forger, visible=False, name="again"),
                    limits=VerifyLimits(max_revisions=1))
     assert verify_pdf(session, issued.pdf, limits=VerifyLimits(max_objects=1)).valid  # the fast path parses nothing
+
+
+def test_a_decompression_bomb_after_the_issued_bytes_is_altered_and_the_reader_stays_within_bounds(
+        session: Session, issued: Report) -> None:
+    bomb = forgeries.xref_bomb(issued.pdf, inflated_mb=512)  # half a megabyte that inflates to 512 MB
+    assert len(bomb) - len(issued.pdf) < 1024 * 1024
+    result = verify_pdf(session, bomb)  # default limits: 1,536 MB, 30 s
+    assert (result.valid, result.status, result.report_id) == (False, "altered", issued.id)
+    assert "cannot be read as PDF revisions" in " ".join(result.reasons)
 
 
 def test_the_worker_answers_with_plain_data(issued: Report, forger: tuple[Path, Path]) -> None:
