@@ -170,25 +170,17 @@ def build_pdf(
 
 
 def _worker(conn: multiprocessing.connection.Connection, rendered: RenderedReport, memory_mb: int) -> None:
-    """Child process: limit the address space, write the PDF, send ``("ok", bytes)`` or an error,
-    leave (:mod:`reports.worker_process` says why the out-of-memory answer is prepared first)."""
-    out_of_memory = worker_process.prepared(("memory", f"the renderer ran out of memory (limit {memory_mb} MB)"))
-    answered = False
-    try:
-        worker_process.limit_address_space(memory_mb)
+    """Child process: write the PDF within ``memory_mb``; send ``("ok", (bytes, peak KB, CPU s))``,
+    ``("memory", …)`` or ``("error", …)`` (:func:`reports.worker_process.serve`)."""
+    def work() -> tuple[str, tuple[bytes, int, float]]:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         pdf = write_pdf(rendered)
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        conn.send(("ok", (pdf, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)))
-        answered = True
-    except BaseException as exc:  # report any failure to the parent
-        if worker_process.ran_out_of_memory(exc):
-            conn.send_bytes(out_of_memory)
-        else:
-            conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
-        answered = True
-    finally:
-        worker_process.end(conn, 0 if answered else 1)
+        return "ok", (pdf, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+
+    worker_process.serve(
+        conn, memory_mb, work, out_of_memory=("memory", f"the renderer ran out of memory (limit {memory_mb} MB)"),
+        failed=lambda exc: ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"))
 
 
 _CONTEXT: multiprocessing.context.BaseContext | None = None

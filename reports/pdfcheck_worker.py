@@ -20,29 +20,21 @@ from reports.pdfcheck import Inspection, VerifyLimits, inspect_pdf
 
 def _worker(conn: multiprocessing.connection.Connection, pdf: bytes, issued_len: int | None,
             limits: VerifyLimits) -> None:
-    """Child process: limit the address space, inspect, send the :class:`Inspection`, leave
-    (:mod:`reports.worker_process` says why the out-of-memory answer is prepared first)."""
-    out_of_memory = worker_process.prepared(
-        Inspection(too_complex=f"reading the PDF needs more than {limits.memory_mb} MB of memory"))
-    answered = False
-    try:
-        worker_process.limit_address_space(limits.memory_mb)
+    """Child process: inspect within ``limits.memory_mb``, send the :class:`Inspection`
+    (:func:`reports.worker_process.serve`)."""
+    def work() -> Inspection:
         logging.getLogger("pyhanko").setLevel(logging.ERROR)  # it logs each rejection with every path (MBs)
         # The forkserver preloaded WeasyPrint and pyHanko: without this every collection of the
         # oldest generation walks all their objects again, and the analysis allocates a lot.
         gc.freeze()
         found = inspect_pdf(pdf, issued_len, limits)
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        conn.send(dataclasses.replace(found, cpu_s=usage.ru_utime + usage.ru_stime))
-        answered = True
-    except BaseException as exc:  # report any failure to the parent
-        if worker_process.ran_out_of_memory(exc):
-            conn.send_bytes(out_of_memory)
-        else:
-            conn.send(Inspection(unreadable=f"{type(exc).__name__}: {str(exc)[:200]}"))
-        answered = True
-    finally:
-        worker_process.end(conn, 0 if answered else 1)
+        return dataclasses.replace(found, cpu_s=usage.ru_utime + usage.ru_stime)
+
+    worker_process.serve(
+        conn, limits.memory_mb, work,
+        out_of_memory=Inspection(too_complex=f"reading the PDF needs more than {limits.memory_mb} MB of memory"),
+        failed=lambda exc: Inspection(unreadable=f"{type(exc).__name__}: {str(exc)[:200]}"))
 
 
 def inspect_in_worker(pdf: bytes, issued_len: int | None, limits: VerifyLimits) -> Inspection:

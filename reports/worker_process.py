@@ -1,5 +1,5 @@
-"""What the render and verify worker processes share: the address-space limit, telling a
-memory failure from another, and ending the child at once.
+"""What the render and verify worker processes share (:func:`serve`): the address-space limit,
+telling a memory failure from another, and ending the child at once.
 
 A child that hits its address-space limit is in a fragile state: every new allocation fails,
 libraries may catch the ``MemoryError`` and raise something else from it, and the interpreter's
@@ -13,8 +13,29 @@ from __future__ import annotations
 import os
 import pickle
 import resource
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import NoReturn
+
+
+def serve(conn: Connection, memory_mb: int, work: Callable[[], object], *, out_of_memory: object,
+          failed: Callable[[BaseException], object]) -> NoReturn:
+    """The child's whole life: cap the address space, send what ``work`` returns (or
+    ``out_of_memory``, or ``failed(exc)`` for any other failure), leave."""
+    ready = prepared(out_of_memory)
+    answered = False
+    try:
+        limit_address_space(memory_mb)
+        conn.send(work())
+        answered = True
+    except BaseException as exc:  # report any failure to the parent
+        if ran_out_of_memory(exc):
+            conn.send_bytes(ready)
+        else:
+            conn.send(failed(exc))
+        answered = True
+    finally:
+        end(conn, 0 if answered else 1)
 
 
 def limit_address_space(memory_mb: int) -> None:
